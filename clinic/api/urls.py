@@ -1,0 +1,15 @@
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from clinic.api import views
+
+router = SimpleRouter()
+router.register("services", views.ServiceViewSet, basename="service")
+
+urlpatterns = [
+    path("health/", views.HealthView.as_view(), name="health"),
+    path("auth/token/", views.TokenView.as_view(), name="auth-token"),
+    path("auth/me/", views.MeView.as_view(), name="auth-me"),
+    path("clinic/", views.ClinicView.as_view(), name="clinic"),
+    *router.urls,
+]

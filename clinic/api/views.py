@@ -1,0 +1,136 @@
+from django.conf import settings
+from django.db import connection
+from django.http import JsonResponse
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import generics, permissions, serializers, viewsets
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from clinic.api.permissions import IsAdminOrReadOnly
+from clinic.api.serializers import ClinicSerializer, ServiceSerializer
+from clinic.models import Clinic, Service
+from clinic.roles import client_of, is_admin, role_of, therapist_of
+
+
+def _check_database() -> str:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return "ok"
+    except Exception:  # any failure means "down" to a health probe
+        return "down"
+
+
+def _check_broker() -> str:
+    import redis
+
+    try:
+        client = redis.Redis.from_url(
+            settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1
+        )
+        client.ping()
+        return "ok"
+    except Exception:
+        return "down"
+
+
+class HealthView(APIView):
+    """Liveness and dependencies: 200 when the database and the broker answer, else 503."""
+
+    permission_classes = [permissions.AllowAny]
+    authentication_classes = []
+
+    @extend_schema(
+        responses=inline_serializer(
+            "Health",
+            {
+                "status": serializers.CharField(),
+                "database": serializers.CharField(),
+                "broker": serializers.CharField(),
+            },
+        )
+    )
+    def get(self, request):
+        checks = {"database": _check_database(), "broker": _check_broker()}
+        healthy = all(value == "ok" for value in checks.values())
+        return Response(
+            {"status": "ok" if healthy else "down", **checks}, status=200 if healthy else 503
+        )
+
+
+class TokenView(ObtainAuthToken):
+    """Exchange `username` and `password` for an API token."""
+
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "auth"
+
+
+class MeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    role = serializers.CharField(allow_null=True)
+    client = serializers.IntegerField(allow_null=True)
+    therapist = serializers.IntegerField(allow_null=True)
+
+
+class MeView(APIView):
+    """Who you are: your role and the ids of your client record and therapist profile."""
+
+    @extend_schema(responses=MeSerializer)
+    def get(self, request):
+        user = request.user
+        client, therapist = client_of(user), therapist_of(user)
+        data = {
+            "id": user.pk,
+            "username": user.get_username(),
+            "role": role_of(user),
+            "client": client.pk if client else None,
+            "therapist": therapist.pk if therapist else None,
+        }
+        return Response(MeSerializer(data).data)
+
+
+class ClinicView(generics.RetrieveUpdateAPIView):
+    """The clinic's settings: anyone reads, admins edit (PATCH)."""
+
+    serializer_class = ClinicSerializer
+    permission_classes = [IsAdminOrReadOnly]
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def get_object(self):
+        return Clinic.get()
+
+
+class ServiceViewSet(viewsets.ModelViewSet):
+    """The service catalogue: anyone reads active services, admins read all and write."""
+
+    serializer_class = ServiceSerializer
+    permission_classes = [IsAdminOrReadOnly]
+    search_fields = ["name"]
+    ordering_fields = ["name", "duration_minutes", "price"]
+
+    def get_queryset(self):
+        services = Service.objects.all()
+        return services if is_admin(self.request.user) else services.filter(active=True)
+
+
+def _wants_json(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def json_not_found(request, exception=None):
+    if _wants_json(request):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception)
+
+
+def json_server_error(request):
+    if _wants_json(request):
+        return JsonResponse({"detail": "Server error."}, status=500)
+    from django.views.defaults import server_error
+
+    return server_error(request)

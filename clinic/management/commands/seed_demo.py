@@ -1,0 +1,169 @@
+"""Load the demo clinic. Idempotent: running it twice creates nothing twice."""
+
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from bookings.models import Booking, BookingStatus
+from clients.models import Client, Intake, ReportedTriggerPoint
+from clinic.models import Clinic, Modality, Service
+from clinic.vocabulary import Muscle, Referral, Side
+from therapists.models import Therapist, WorkingHours
+
+DEMO_PASSWORD = "kneadly-demo"
+User = get_user_model()
+
+SERVICES = [
+    ("Trigger point therapy", Modality.TRIGGER_POINT, 30, 10, "65.00"),
+    ("Trigger point therapy", Modality.TRIGGER_POINT, 60, 15, "110.00"),
+    ("Deep tissue massage", Modality.DEEP_TISSUE, 60, 15, "120.00"),
+    ("Deep tissue massage", Modality.DEEP_TISSUE, 90, 15, "165.00"),
+]
+THERAPISTS = [
+    # username, display name, modalities, (weekdays, start, end) intervals
+    (
+        "tess",
+        "Tess Moreau, RMT",
+        [Modality.TRIGGER_POINT, Modality.DEEP_TISSUE],
+        [(range(0, 5), time(9), time(12)), (range(0, 5), time(13), time(17))],
+    ),
+    ("omar", "Omar Haddad, RMT", [Modality.DEEP_TISSUE], [(range(1, 6), time(10), time(18))]),
+    ("lina", "Lina Park, RMT", [Modality.TRIGGER_POINT], [(range(0, 4), time(8), time(14))]),
+]
+CLIENTS = [
+    ("carl", "Carl", "Bishop", "carl@example.com"),
+    ("dana", "Dana", "Okafor", "dana@example.com"),
+    ("eli", "Eli", "Novak", "eli@example.com"),
+]
+
+
+def _user(username: str, email: str, **fields):
+    user, created = User.objects.get_or_create(
+        username=username, defaults={"email": email, **fields}
+    )
+    if created:
+        user.set_password(DEMO_PASSWORD)
+        user.save()
+    return user
+
+
+def _next_weekday(day, weekday: int):
+    return day + timedelta(days=(weekday - day.weekday()) % 7)
+
+
+class Command(BaseCommand):
+    help = "Load the demo clinic (idempotent). Demo logins use the password kneadly-demo."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        clinic = Clinic.get()
+        if clinic.name == Clinic._meta.get_field("name").default:
+            clinic.name = "Kneadly Demo Clinic"
+            clinic.address = "120 King St W, Toronto, ON"
+            clinic.phone = "+1 416 555 0100"
+            clinic.timezone = "America/Toronto"
+            clinic.save()
+
+        _user("admin", "admin@example.com", is_staff=True, is_superuser=True)
+
+        services = {}
+        for name, modality, minutes, buffer, price in SERVICES:
+            services[(modality, minutes)], _ = Service.objects.get_or_create(
+                modality=modality,
+                duration_minutes=minutes,
+                defaults={"name": name, "buffer_minutes": buffer, "price": Decimal(price)},
+            )
+
+        therapists = {}
+        for username, display_name, modalities, intervals in THERAPISTS:
+            user = _user(username, f"{username}@kneadly.example")
+            therapist, created = Therapist.objects.get_or_create(
+                user=user,
+                defaults={
+                    "display_name": display_name,
+                    "modalities": modalities,
+                    "license_number": f"RMT-{1000 + user.pk}",
+                    "license_expires_on": timezone.localdate() + timedelta(days=365),
+                    "bio": "Registered massage therapist.",
+                },
+            )
+            if created:
+                therapist.services.set(s for (m, _), s in services.items() if m in modalities)
+                WorkingHours.objects.bulk_create(
+                    WorkingHours(therapist=therapist, weekday=d, start_time=s, end_time=e)
+                    for days, s, e in intervals
+                    for d in days
+                )
+            therapists[username] = therapist
+
+        clients = {}
+        for username, first, last, email in CLIENTS:
+            user = _user(username, email, first_name=first, last_name=last)
+            client, created = Client.objects.get_or_create(
+                user=user,
+                defaults={"first_name": first, "last_name": last, "email": email},
+            )
+            clients[username] = client
+            if created:
+                self._intake(client, username)
+
+        self._bookings(clinic, therapists, clients, services)
+        self.stdout.write(self.style.SUCCESS("Demo clinic ready."))
+
+    def _intake(self, client, username):
+        intake = Intake.objects.create(
+            client=client,
+            conditions="Tension headaches" if username == "carl" else "",
+            medications="Warfarin" if username == "dana" else "",
+            takes_anticoagulants=username == "dana",
+            pressure_preference="firm",
+            areas_of_concern="Neck and upper back",
+            consent_given=True,
+            consent_version="2026-01",
+            consent_signed_at=timezone.now(),
+        )
+        ReportedTriggerPoint.objects.bulk_create(
+            [
+                ReportedTriggerPoint(
+                    intake=intake,
+                    muscle=Muscle.UPPER_TRAPEZIUS,
+                    side=Side.RIGHT,
+                    pain=7,
+                    refers_to=Referral.HEADACHE,
+                    note="Behind the right eye by afternoon",
+                ),
+                ReportedTriggerPoint(
+                    intake=intake,
+                    muscle=Muscle.LEVATOR_SCAPULAE,
+                    side=Side.LEFT,
+                    pain=5,
+                    refers_to=Referral.NECK,
+                ),
+            ]
+        )
+
+    def _bookings(self, clinic, therapists, clients, services):
+        if Booking.objects.filter(client=clients["carl"]).exists():
+            return
+        tz = clinic.tz
+        today = timezone.localdate(timezone=tz)
+        tp60 = services[(Modality.TRIGGER_POINT, 60)]
+        plan = [
+            (-21, BookingStatus.COMPLETED),
+            (-14, BookingStatus.COMPLETED),
+            (-7, BookingStatus.COMPLETED),
+            (7, BookingStatus.CONFIRMED),
+            (14, BookingStatus.REQUESTED),
+        ]
+        for offset, status in plan:
+            day = _next_weekday(today + timedelta(days=offset), 2)  # a Wednesday
+            start = datetime.combine(day, time(10), tzinfo=tz)
+            booking = Booking(
+                therapist=therapists["tess"], client=clients["carl"], service=tp60, status=status
+            )
+            booking.set_times(start)
+            booking.save()

@@ -1,0 +1,109 @@
+import zoneinfo
+from datetime import timedelta
+from decimal import Decimal
+
+from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"'{value}' is not a known IANA time zone (e.g. America/Toronto).")
+
+
+def default_reminder_offsets() -> list[int]:
+    return [24, 2]
+
+
+class Modality(models.TextChoices):
+    TRIGGER_POINT = "trigger_point", "Trigger point therapy"
+    DEEP_TISSUE = "deep_tissue", "Deep tissue massage"
+    SWEDISH = "swedish", "Swedish massage"
+    SPORTS = "sports", "Sports massage"
+    PRENATAL = "prenatal", "Prenatal massage"
+    MYOFASCIAL_RELEASE = "myofascial_release", "Myofascial release"
+
+
+class Clinic(models.Model):
+    """The clinic: one per deployment (row id 1), holding the rules bookings follow."""
+
+    name = models.CharField(max_length=200, default="Kneadly Clinic")
+    address = models.CharField(max_length=300, blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    email = models.EmailField(blank=True)
+    timezone = models.CharField(
+        max_length=64, default="America/Toronto", validators=[validate_timezone]
+    )
+    cancellation_window_hours = models.PositiveSmallIntegerField(default=24)
+    reminder_offsets_hours = ArrayField(
+        models.PositiveSmallIntegerField(validators=[MinValueValidator(1)]),
+        default=default_reminder_offsets,
+        blank=True,
+        size=5,
+    )
+    slot_interval_minutes = models.PositiveSmallIntegerField(
+        default=15, validators=[MinValueValidator(5)]
+    )
+    min_lead_time_minutes = models.PositiveIntegerField(default=120)
+    booking_horizon_days = models.PositiveSmallIntegerField(
+        default=90, validators=[MinValueValidator(1)]
+    )
+    note_overdue_hours = models.PositiveSmallIntegerField(default=48)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(pk=1), name="clinic_singleton"),
+            models.CheckConstraint(
+                condition=models.Q(slot_interval_minutes__gte=5), name="clinic_slot_interval_min"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def get(cls) -> "Clinic":
+        clinic, _ = cls.objects.get_or_create(pk=1)
+        return clinic
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    @property
+    def cancellation_window(self) -> timedelta:
+        return timedelta(hours=self.cancellation_window_hours)
+
+
+class Service(models.Model):
+    name = models.CharField(max_length=120)
+    modality = models.CharField(max_length=32, choices=Modality.choices)
+    duration_minutes = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
+    buffer_minutes = models.PositiveSmallIntegerField(default=0)
+    price = models.DecimalField(
+        max_digits=8, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+    )
+    description = models.TextField(blank=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["modality", "duration_minutes", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(duration_minutes__gt=0), name="service_duration_positive"
+            ),
+            models.CheckConstraint(condition=models.Q(price__gte=0), name="service_price_nonneg"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.duration_minutes} min)"
+
+    @property
+    def duration(self) -> timedelta:
+        return timedelta(minutes=self.duration_minutes)
+
+    @property
+    def buffer(self) -> timedelta:
+        return timedelta(minutes=self.buffer_minutes)

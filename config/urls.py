@@ -1,0 +1,23 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from clinic.api.views import json_not_found, json_server_error
+
+api_v1 = [
+    path("", include("clinic.api.urls")),
+    path("", include("therapists.api.urls")),
+    path("", include("clients.api.urls")),
+    path("", include("bookings.api.urls")),
+    path("", include("treatments.api.urls")),
+]
+
+urlpatterns = [
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("admin/", admin.site.urls),
+]
+
+handler404 = json_not_found
+handler500 = json_server_error

@@ -1,0 +1,32 @@
+import pytest
+from django.core.cache import cache
+
+from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Throttle counters live in Redis: start every test with none."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def clinic(db):
+    return factories.make_clinic(timezone="America/Toronto")
+
+
+@pytest.fixture
+def admin_user(db):
+    return factories.make_admin("boss")
+
+
+@pytest.fixture
+def anon():
+    return factories.api_as(None)
+
+
+@pytest.fixture
+def admin_api(admin_user):
+    return factories.api_as(admin_user)

@@ -1,0 +1,82 @@
+import secrets
+from datetime import date
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+
+from clinic.models import Modality, Service
+
+
+def new_calendar_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Therapist(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="therapist"
+    )
+    display_name = models.CharField(max_length=120)
+    bio = models.TextField(blank=True)
+    photo_url = models.URLField(blank=True)
+    license_number = models.CharField(max_length=60, blank=True)
+    license_expires_on = models.DateField(null=True, blank=True)
+    modalities = ArrayField(
+        models.CharField(max_length=32, choices=Modality.choices), default=list, blank=True
+    )
+    services = models.ManyToManyField(Service, related_name="therapists", blank=True)
+    active = models.BooleanField(default=True)
+    calendar_token = models.CharField(max_length=64, unique=True, default=new_calendar_token)
+
+    class Meta:
+        ordering = ["display_name"]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    def license_valid_on(self, day: date) -> bool:
+        return self.license_expires_on is None or self.license_expires_on >= day
+
+
+class WorkingHours(models.Model):
+    """A weekly interval of work in the clinic's local time; several per day are allowed."""
+
+    therapist = models.ForeignKey(Therapist, on_delete=models.CASCADE, related_name="working_hours")
+    weekday = models.PositiveSmallIntegerField(help_text="0 = Monday ... 6 = Sunday")
+    start_time = models.TimeField()
+    end_time = models.TimeField()
+
+    class Meta:
+        ordering = ["therapist", "weekday", "start_time"]
+        verbose_name_plural = "working hours"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(weekday__gte=0, weekday__lte=6), name="working_hours_weekday"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(end_time__gt=models.F("start_time")),
+                name="working_hours_end_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.therapist} {self.weekday} {self.start_time}-{self.end_time}"
+
+
+class TimeOff(models.Model):
+    therapist = models.ForeignKey(Therapist, on_delete=models.CASCADE, related_name="time_off")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["therapist", "start"]
+        verbose_name_plural = "time off"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")), name="time_off_end_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.therapist} off {self.start:%Y-%m-%d %H:%M}-{self.end:%Y-%m-%d %H:%M}"

@@ -1,0 +1,1 @@
+# Treatment charting models arrive with the charting issue.

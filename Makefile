@@ -21,7 +21,7 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(VENV)/bin/activate
 	touch $@ $(VENV)/.runtime
 
 run: $(VENV)/.runtime
-	PORT=$(PORT) $(PY) -m config.embedded run --port $(PORT)
+	PORT=$(PORT) exec $(PY) -m config.embedded run --port $(PORT)
 
 test: $(VENV)/.dev
 	$(EMBEDDED) $(PY) -m pytest $(PYTEST_ARGS)

@@ -10,6 +10,7 @@ api_v1 = [
     path("", include("clients.api.urls")),
     path("", include("bookings.api.urls")),
     path("", include("treatments.api.urls")),
+    path("", include("bookings.api.report_urls")),
 ]
 
 urlpatterns = [

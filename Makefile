@@ -26,6 +26,11 @@ run: $(VENV)/.runtime
 test: $(VENV)/.dev
 	$(EMBEDDED) $(PY) -m pytest $(PYTEST_ARGS)
 
+# Schemathesis against our own OpenAPI schema with a bigger budget than `make test` gives it.
+FUZZ_EXAMPLES ?= 50
+fuzz: $(VENV)/.dev
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(EMBEDDED) $(PY) -m pytest -m fuzz $(PYTEST_ARGS)
+
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .

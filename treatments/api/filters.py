@@ -1,15 +1,23 @@
 import django_filters.rest_framework as filters
+from django import forms
 from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from clinic.roles import is_admin, therapist_of
 from treatments import selectors
 from treatments.models import TreatmentNote
 
 
+@extend_schema_field(OpenApiTypes.INT)
+class IdFilter(filters.Filter):
+    field_class = forms.IntegerField
+
+
 class TreatmentNoteFilter(filters.FilterSet):
-    client = filters.NumberFilter(method="filter_client", label="Client id")
-    booking = filters.NumberFilter(field_name="booking_id", label="Booking id")
-    therapist = filters.NumberFilter(field_name="therapist_id", label="Treating therapist id")
+    client = IdFilter(method="filter_client", label="Client id")
+    booking = IdFilter(field_name="booking_id", label="Booking id")
+    therapist = IdFilter(field_name="therapist_id", label="Treating therapist id")
     signed = filters.BooleanFilter(method="filter_signed", label="Signed (locked) or not")
     overdue = filters.BooleanFilter(
         method="filter_overdue",

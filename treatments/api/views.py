@@ -3,7 +3,7 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import status, viewsets
+from rest_framework import permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -38,7 +38,7 @@ class TreatmentNoteViewSet(InClinicTimeZone, audit.AuditedViewSetMixin, viewsets
     is recorded in the audit log."""
 
     serializer_class = TreatmentNoteSerializer
-    permission_classes = [ChartAccess]
+    permission_classes = [permissions.IsAuthenticated, ChartAccess]
     filterset_class = TreatmentNoteFilter
     ordering_fields = ["created_at", "signed_at", "booking__start"]
     ordering = ["-created_at", "-id"]

@@ -127,3 +127,10 @@ def test_odd_ids_in_paths_are_404(chart, path):
 
     assert tess.get(path).status_code in (404, 405)
     assert tess.post(path, {"text": "x"}).status_code in (404, 405)
+
+
+def test_the_browsable_api_form_does_not_list_other_clients_bookings(chart):
+    page = as_user(chart.tess).get(URL, HTTP_ACCEPT="text/html")
+
+    assert page.status_code == 200
+    assert b"Okafor" not in page.content

@@ -62,7 +62,10 @@ class TreatmentNoteListSerializer(serializers.ListSerializer):
 
 class TreatmentNoteSerializer(serializers.ModelSerializer):
     booking = serializers.PrimaryKeyRelatedField(
-        queryset=Booking.objects.all(), error_messages={"does_not_exist": NO_SUCH_BOOKING}
+        queryset=Booking.objects.all(),
+        error_messages={"does_not_exist": NO_SUCH_BOOKING},
+        # A plain input: the browsable API would otherwise list every booking of the clinic.
+        style={"base_template": "input.html"},
     )
     client = serializers.IntegerField(source="booking.client_id", read_only=True)
     client_name = serializers.CharField(source="booking.client.full_name", read_only=True)

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.http import Http404
 from django.utils import timezone
 
 from bookings.models import Booking, BookingStatus
@@ -51,7 +52,9 @@ def _locked_reason(note: TreatmentNote) -> str:
 
 def _lock_for_author(note: TreatmentNote, user) -> TreatmentNote:
     """Lock the note's row for this transaction and check that `user` wrote it."""
-    locked = TreatmentNote.objects.select_for_update().get(pk=note.pk)
+    locked = TreatmentNote.objects.select_for_update().filter(pk=note.pk).first()
+    if locked is None:  # deleted by a concurrent request
+        raise Http404("This note no longer exists.")
     if not locked.written_by(user):
         raise PermissionDenied(NOT_THE_AUTHOR)
     return locked

@@ -11,10 +11,50 @@ from django.utils import timezone
 from bookings.models import Booking, BookingStatus
 from clients.models import Client, Intake, ReportedTriggerPoint
 from clinic.models import Clinic, Modality, Service
-from clinic.vocabulary import Muscle, Referral, Side
+from clinic.vocabulary import Muscle, Referral, Side, Technique
 from therapists.models import Therapist, WorkingHours
+from treatments import services as charting
+from treatments.models import TreatmentNote
 
 DEMO_PASSWORD = "kneadly-demo"
+# Carl's three visits with Tess: the upper trapezius point behind his headaches and the levator
+# scapulae point both ease from visit to visit.
+# (upper trapezius right: pain before, after), (levator scapulae left: before, after), SOAP
+CARL_VISITS = [
+    (
+        (7, 4),
+        (5, 3),
+        {
+            "subjective": "Tension headaches behind the right eye most afternoons for two months; "
+            "desk work. Neck stiff turning left.",
+            "objective": "Active trigger point in right upper trapezius reproducing the headache; "
+            "taut band in left levator scapulae. Cervical rotation to the left limited.",
+            "assessment": "Upper trapezius referral pattern consistent with the headaches. "
+            "Good response to ischemic compression.",
+            "plan": "Weekly for three weeks. Heat and upper trapezius stretch twice a day.",
+        },
+    ),
+    (
+        (5, 3),
+        (4, 2),
+        {
+            "subjective": "Headaches down to two or three a week, milder.",
+            "objective": "Upper trapezius point less irritable; referral still reproduced.",
+            "assessment": "Improving. Tolerated deeper pressure.",
+            "plan": "Continue weekly; add levator scapulae stretch.",
+        },
+    ),
+    (
+        (3, 1),
+        (2, 1),
+        {
+            "subjective": "One mild headache this week. Neck turns freely.",
+            "objective": "Upper trapezius point latent; no referral on pressure.",
+            "assessment": "Marked improvement over three visits.",
+            "plan": "Move to every three weeks; keep the home stretches.",
+        },
+    ),
+]
 User = get_user_model()
 
 SERVICES = [
@@ -112,6 +152,7 @@ class Command(BaseCommand):
                 self._intake(client, username)
 
         self._bookings(clinic, therapists, clients, services)
+        self._treatment_notes(therapists["tess"], clients["carl"])
         self.stdout.write(self.style.SUCCESS("Demo clinic ready."))
 
     def _intake(self, client, username):
@@ -167,3 +208,44 @@ class Command(BaseCommand):
             )
             booking.set_times(start)
             booking.save()
+
+    def _treatment_notes(self, tess, carl):
+        """Signed notes for Carl's completed visits, unless he has notes already."""
+        if TreatmentNote.objects.filter(booking__client=carl).exists():
+            return
+        visits = list(
+            Booking.objects.filter(
+                client=carl, therapist=tess, status=BookingStatus.COMPLETED
+            ).order_by("start")
+        )
+        if not visits:
+            return
+        # His intake predates his first visit, so that progress reads in order.
+        Intake.objects.filter(client=carl, created_at__gt=visits[0].start).update(
+            created_at=visits[0].start - timedelta(days=2)
+        )
+        for booking, (trapezius, levator, soap) in zip(visits, CARL_VISITS, strict=False):
+            points = [
+                {
+                    "muscle": Muscle.UPPER_TRAPEZIUS,
+                    "side": Side.RIGHT,
+                    "technique": Technique.ISCHEMIC_COMPRESSION,
+                    "pressure": 3 if trapezius[0] > 5 else 4,
+                    "pain_before": trapezius[0],
+                    "pain_after": trapezius[1],
+                    "referral_reproduced": trapezius[0] > 3,
+                    "note": "Referral to the right temple",
+                },
+                {
+                    "muscle": Muscle.LEVATOR_SCAPULAE,
+                    "side": Side.LEFT,
+                    "technique": Technique.PIN_AND_STRETCH,
+                    "pressure": 3,
+                    "pain_before": levator[0],
+                    "pain_after": levator[1],
+                },
+            ]
+            note = charting.create_note(
+                user=tess.user, booking=booking, treated_trigger_points=points, **soap
+            )
+            charting.sign_note(user=tess.user, note=note)

@@ -66,6 +66,12 @@ class Clinic(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        from clinic.middleware import forget_clinic_timezone
+
+        forget_clinic_timezone()
+
     @classmethod
     def get(cls) -> "Clinic":
         clinic, _ = cls.objects.get_or_create(pk=1)

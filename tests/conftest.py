@@ -1,13 +1,15 @@
 import pytest
 from django.core.cache import cache
 
+from clinic.middleware import forget_clinic_timezone
 from tests import factories
 
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Throttle counters live in Redis: start every test with none."""
+    """Throttle counters live in Redis, the clinic's zone in process: start every test afresh."""
     cache.clear()
+    forget_clinic_timezone()
     yield
     cache.clear()
 

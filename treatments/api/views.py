@@ -1,7 +1,6 @@
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import permissions, status, viewsets
 from rest_framework.decorators import action
@@ -9,7 +8,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from clinic import audit
-from clinic.models import Clinic
 from clinic.roles import Role, client_of, role_of
 from treatments import selectors, services
 from treatments.api.filters import TreatmentNoteFilter
@@ -23,16 +21,7 @@ from treatments.api.serializers import (
 from treatments.models import TreatmentNote
 
 
-class InClinicTimeZone:
-    """Answer datetimes in the clinic's time zone, and read naive ones in it."""
-
-    def dispatch(self, request, *args, **kwargs):
-        request.clinic = Clinic.get()
-        with timezone.override(request.clinic.tz):
-            return super().dispatch(request, *args, **kwargs)
-
-
-class TreatmentNoteViewSet(InClinicTimeZone, audit.AuditedViewSetMixin, viewsets.ModelViewSet):
+class TreatmentNoteViewSet(audit.AuditedViewSetMixin, viewsets.ModelViewSet):
     """SOAP treatment notes. The treating therapist writes and signs; therapists of the same
     client and admins read; a signed note is locked and takes amendments. Every read and write
     is recorded in the audit log."""
@@ -100,7 +89,7 @@ class TreatmentNoteViewSet(InClinicTimeZone, audit.AuditedViewSetMixin, viewsets
         return Response(AmendmentSerializer(amendment).data, status=status.HTTP_201_CREATED)
 
 
-class TriggerPointProgressView(InClinicTimeZone, APIView):
+class TriggerPointProgressView(APIView):
     """Per muscle and side, the client's pain over time: reported at intakes, and before and
     after each treatment. For admins and the client's therapists; the read is audited."""
 

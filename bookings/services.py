@@ -5,12 +5,11 @@ checks here give a clear answer in the common case, and the constraint's Integri
 by name, gives the same answer (409) when two requests race for one slot.
 """
 
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
 from bookings import notifications
@@ -73,17 +72,32 @@ def constraint_name(exc: IntegrityError) -> str | None:
     return getattr(diag, "constraint_name", None)
 
 
-@contextmanager
-def collisions_as_conflict():
-    """Run a write in a savepoint; an overlap refused by the database becomes a 409."""
-    try:
-        with transaction.atomic():
-            yield
-    except IntegrityError as exc:
-        name = constraint_name(exc)
-        if name in COLLISIONS:
-            raise Conflict(COLLISIONS[name]) from exc
-        raise
+DEADLOCK_DETECTED = "40P01"
+
+
+def save_or_conflict(booking: Booking, *, attempts: int = 3) -> None:
+    """Save in a savepoint; an overlap refused by the database becomes a 409 (Conflict).
+
+    Two transactions inserting overlapping rows can each find the other's row while checking
+    an exclusion constraint and wait for each other; PostgreSQL breaks that deadlock by failing
+    one. The savepoint lets us retry it: the retry waits for the other transaction, then meets
+    its committed booking (409) or, if it rolled back, finds the time free.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            with transaction.atomic():
+                booking.save()
+            return
+        except IntegrityError as exc:
+            name = constraint_name(exc)
+            if name in COLLISIONS:
+                raise Conflict(COLLISIONS[name]) from exc
+            raise
+        except OperationalError as exc:
+            if getattr(exc.__cause__, "sqlstate", None) != DEADLOCK_DETECTED:
+                raise
+            if attempt == attempts:
+                raise Conflict("This time was just taken by another booking.") from exc
 
 
 def check_bookable(
@@ -149,8 +163,7 @@ def create_booking(
     )
     booking.set_times(start, service)
     with transaction.atomic():
-        with collisions_as_conflict():
-            booking.save()
+        save_or_conflict(booking)
         _record(booking, actor=actor, from_status="", reason="Booked")
         notifications.booking_changed(booking, previous_status=None, previous_start=None)
     return booking
@@ -167,8 +180,7 @@ def _transition(booking: Booking, transition: Transition, *, actor, reason="", a
         if apply is not None:
             apply(locked)
         locked.status = transition.target
-        with collisions_as_conflict():
-            locked.save()
+        save_or_conflict(locked)
         _record(locked, actor=actor, from_status=previous_status, reason=reason)
         notifications.booking_changed(
             locked, previous_status=previous_status, previous_start=locked.start
@@ -248,8 +260,7 @@ def reschedule_booking(
         previous_start, previous_therapist = locked.start, locked.therapist
         locked.therapist = therapist
         locked.set_times(start, locked.service)
-        with collisions_as_conflict():
-            locked.save()
+        save_or_conflict(locked)
         if not reason and previous_therapist.pk != therapist.pk:
             reason = f"Moved from {previous_therapist} to {therapist}"
         _record(

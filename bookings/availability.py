@@ -144,6 +144,8 @@ class Slot(NamedTuple):
 
 
 def to_utc(value: datetime) -> datetime:
+    if value.tzinfo is UTC:
+        return value
     if value.tzinfo is None:
         raise ValueError("availability works on aware datetimes only")
     return value.astimezone(UTC)
@@ -174,9 +176,19 @@ class IntervalSet:
                 merged[-1][1] = max(merged[-1][1], end)
             else:
                 merged.append([start, end])
-        self.intervals: list[Interval] = [(s, e) for s, e in merged]
-        self.starts = [s for s, _ in self.intervals]
-        self.ends = [e for _, e in self.intervals]
+        self._set([(s, e) for s, e in merged])
+
+    def _set(self, intervals: list[Interval]) -> None:
+        self.intervals = intervals
+        self.starts = [s for s, _ in intervals]
+        self.ends = [e for _, e in intervals]
+
+    @classmethod
+    def _from_disjoint(cls, intervals: list[Interval]) -> IntervalSet:
+        """Already sorted, disjoint and in UTC: skip the merge."""
+        result = cls.__new__(cls)
+        result._set(intervals)
+        return result
 
     def __iter__(self):
         return iter(self.intervals)
@@ -210,7 +222,7 @@ class IntervalSet:
                 k += 1
             if cursor < end:
                 result.append((cursor, end))
-        return IntervalSet(result)
+        return IntervalSet._from_disjoint(result)
 
 
 def local_days(start: datetime, end: datetime, tz: ZoneInfo) -> tuple[date, date]:
@@ -286,13 +298,15 @@ class Schedule:
 def on_grid(start: datetime, rules: Rules) -> bool:
     """Whether `start` is a grid instant: a whole multiple of the slot interval after local
     midnight, and the first occurrence of that wall time."""
-    local = to_utc(start).astimezone(rules.tz)
-    minutes = local.hour * 60 + local.minute
+    return _on_grid_local(to_utc(start).astimezone(rules.tz), rules.slot_interval_minutes)
+
+
+def _on_grid_local(local: datetime, interval_minutes: int) -> bool:
     return (
         local.second == 0
         and local.microsecond == 0
-        and minutes % rules.slot_interval_minutes == 0
-        and local.fold == 0
+        and (local.hour * 60 + local.minute) % interval_minutes == 0
+        and local.fold == 0  # astimezone() sets fold=1 on the repeated hour of a fall-back
     )
 
 
@@ -317,9 +331,10 @@ def refusal(schedule: Schedule, service: ServiceSpec, start: datetime, rules: Ru
         return Reason.INSIDE_LEAD_TIME
     if start > rules.latest:
         return Reason.BEYOND_HORIZON
-    if not on_grid(start, rules):
+    local = start.astimezone(rules.tz)
+    if not _on_grid_local(local, rules.slot_interval_minutes):
         return Reason.OFF_GRID
-    if not schedule.license_valid_on(start.astimezone(rules.tz).date()):
+    if not schedule.license_valid_on(local.date()):
         return Reason.LICENSE_EXPIRED
     end = start + service.span
     if not schedule.working.covers(start, end):

@@ -8,7 +8,7 @@ Measures, on a throwaway database (created and dropped here):
   one date at a time), and whether it finds the same slots.
 
     make bench                                    # both, in var/bench-venv
-    python -m config.embedded exec -- python bench/availability.py   # ours (and theirs if installed)
+    python -m config.embedded exec -- python bench/availability.py  # theirs if installed
 """
 
 import os
@@ -23,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -194,9 +194,7 @@ def seed_django_appointment(day_off, booked):
         User(username=f"staff{i}", password=password) for i in range(THERAPISTS)
     )
     staff = StaffMember.objects.bulk_create(
-        StaffMember(
-            user=u, slot_duration=GRID, appointment_buffer_time=LEAD, slot_gap_time=BUFFER
-        )
+        StaffMember(user=u, slot_duration=GRID, appointment_buffer_time=LEAD, slot_gap_time=BUFFER)
         for u in users
     )
     for member in staff:
@@ -316,7 +314,8 @@ def main():
     overhang = {
         (t, s)
         for t, s in only_theirs
-        if s + timedelta(minutes=DURATION) <= datetime.combine(s.date(), CLOSE)
+        if s + timedelta(minutes=DURATION)
+        <= datetime.combine(s.date(), CLOSE)
         < s + timedelta(minutes=DURATION + BUFFER)
     }
     print(

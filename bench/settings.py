@@ -10,8 +10,8 @@ os.environ.setdefault("SECRET_KEY", "kneadly-bench-only")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
 
-from config.settings import *  # noqa: E402, F403
-from config.settings import DATABASES, INSTALLED_APPS  # noqa: E402
+from config.settings import *  # noqa: F403
+from config.settings import DATABASES, INSTALLED_APPS
 
 HAS_DJANGO_APPOINTMENT = importlib.util.find_spec("appointment") is not None
 if HAS_DJANGO_APPOINTMENT:

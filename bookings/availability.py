@@ -102,8 +102,8 @@ class Rules:
                 f"Bookings can be made at most {self.horizon.days} days ahead."
             ),
             Reason.OFF_GRID: (
-                f"Appointments start on the clinic's {self.slot_interval_minutes}-minute grid "
-                f"(local time, e.g. 10:00, 10:{self.slot_interval_minutes % 60:02d})."
+                f"Appointments start on the clinic's {self.slot_interval_minutes}-minute grid, "
+                "counted from midnight in clinic time."
             ),
             Reason.LICENSE_EXPIRED: "This therapist's licence is not valid on that date.",
             Reason.OUTSIDE_HOURS: (

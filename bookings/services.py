@@ -142,7 +142,14 @@ def _record(booking: Booking, *, actor, from_status: str, reason: str = "", from
 
 
 def create_booking(
-    *, client, therapist: Therapist, service: Service, start: datetime, notes: str = "", actor=None
+    *,
+    client,
+    therapist: Therapist,
+    service: Service,
+    start: datetime,
+    notes: str = "",
+    actor=None,
+    clinic: Clinic | None = None,
 ) -> Booking:
     """Book `service` with `therapist` for `client` at `start` (status requested).
 
@@ -151,7 +158,7 @@ def create_booking(
     active booking (409). The database constraints decide any race, so two requests for one
     slot give one booking and one 409, never two bookings and never half of one.
     """
-    clinic = Clinic.get()
+    clinic = clinic or Clinic.get()
     check_bookable(therapist=therapist, service=service, start=start, clinic=clinic)
     booking = Booking(
         therapist=therapist,

@@ -2,6 +2,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
+from django.utils.functional import cached_property
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
@@ -41,9 +42,11 @@ class ClinicTimeMixin:
         timezone.activate(self.clinic.tz)
         super().initial(request, *args, **kwargs)
 
-    def finalize_response(self, request, response, *args, **kwargs):
-        timezone.deactivate()
-        return super().finalize_response(request, response, *args, **kwargs)
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        finally:
+            timezone.deactivate()
 
 
 class AvailabilityView(ClinicTimeMixin, APIView):
@@ -103,9 +106,14 @@ class BookingViewSet(
     def throttle_scope(self):
         return "booking" if getattr(self, "action", None) == "create" else None
 
+    @cached_property
+    def role(self):
+        """The caller's role, looked up once per request."""
+        return role_of(self.request.user)
+
     def get_queryset(self):
         user = self.request.user
-        role = role_of(user)
+        role = self.role
         bookings = Booking.objects.all()
         if role == Role.ADMIN:
             pass
@@ -120,7 +128,7 @@ class BookingViewSet(
         return bookings
 
     def output(self, bookings, *, many=False, status_code=status.HTTP_200_OK):
-        staff = role_of(self.request.user) in STAFF_ROLES
+        staff = self.role in STAFF_ROLES
         context = {"request": self.request, "staff": staff}
         if staff:
             items = bookings if many else [bookings]
@@ -146,7 +154,7 @@ class BookingViewSet(
     )
     def create(self, request, *args, **kwargs):
         user = request.user
-        role = role_of(user)
+        role = self.role
         if role == Role.ADMIN:
             clients = Client.objects.all()
         elif role == Role.CLIENT:
@@ -168,12 +176,13 @@ class BookingViewSet(
             start=data["start"],
             notes=data["notes"],
             actor=user,
+            clinic=self.clinic,
         )
         return self.output(self.get_queryset().get(pk=booking.pk), status_code=201)
 
     def act(self, action_name: str):
         booking = self.get_object()
-        why_not = refusal_for(self.request.user, action_name, booking)
+        why_not = refusal_for(self.request.user, action_name, booking, role=self.role)
         if why_not:
             raise PermissionDenied(why_not)
         return booking

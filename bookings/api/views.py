@@ -7,7 +7,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -166,9 +166,7 @@ class BookingViewSet(
         data = payload.validated_data
         client = data.get("client") or (client_of(user) if role == Role.CLIENT else None)
         if client is None:
-            return Response(
-                {"client": ["Say whom the booking is for."]}, status=status.HTTP_400_BAD_REQUEST
-            )
+            raise ValidationError({"client": ["Say whom the booking is for."]})
         booking = services.create_booking(
             client=client,
             therapist=data["therapist"],

@@ -199,17 +199,3 @@ def test_query_count_does_not_grow_with_range_or_data(world, anon, django_assert
 
     assert response.status_code == 200
     assert len(response.json()["results"]) > 1000
-
-
-def test_a_month_for_twenty_therapists_answers_quickly(world, anon):
-    """Not a benchmark (see bench/availability.py): a guard against an accidental blow-up."""
-    import time as clock
-
-    for _ in range(18):
-        factories.make_therapist(services=[world.service])
-    started = clock.perf_counter()
-    response = anon.get(URL, query(world, end="2026-06-04"))
-    elapsed = clock.perf_counter() - started
-
-    assert response.status_code == 200
-    assert elapsed < 5

@@ -48,8 +48,9 @@ SERVER_ENV = {
     "ALLOWED_HOSTS": "127.0.0.1,localhost",
     "SECURE_SSL_REDIRECT": "0",
     "THROTTLE_BOOKING": "1000000/min",  # the benchmark measures booking, not the throttle
-    "LOG_LEVEL": "ERROR",  # 409s are the point here, not news
+    "LOG_LEVEL": "ERROR",
 }
+GUNICORN_LOG = ROOT / "var" / "bench-gunicorn.log"  # its 409 warnings are the point, not news
 os.environ.update(SERVER_ENV)
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -133,6 +134,7 @@ def free_port() -> int:
 
 
 def start_gunicorn(port: int, workers: int) -> subprocess.Popen:
+    GUNICORN_LOG.parent.mkdir(exist_ok=True)
     process = subprocess.Popen(
         [
             sys.executable,
@@ -151,6 +153,8 @@ def start_gunicorn(port: int, workers: int) -> subprocess.Popen:
         cwd=ROOT,
         env={**os.environ, **SERVER_ENV},
         start_new_session=True,
+        stdout=GUNICORN_LOG.open("w"),
+        stderr=subprocess.STDOUT,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -161,7 +165,7 @@ def start_gunicorn(port: int, workers: int) -> subprocess.Popen:
         except OSError:
             time.sleep(0.2)
     stop(process)
-    raise RuntimeError("gunicorn did not answer within 60 seconds")
+    raise RuntimeError(f"gunicorn did not answer within 60 seconds; see {GUNICORN_LOG}")
 
 
 def stop(process: subprocess.Popen):

@@ -39,5 +39,13 @@ format: $(VENV)/.dev
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# Benchmarks (not tests): a separate venv, so django-appointment never reaches .venv.
+BENCH_VENV := var/bench-venv
+bench: $(VENV)/.runtime
+	test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet -r bench/requirements.txt
+	$(EMBEDDED) $(BENCH_VENV)/bin/python bench/availability.py
+	$(EMBEDDED) $(BENCH_VENV)/bin/python bench/booking_race.py
+
 clean-var:
 	rm -rf var/

@@ -13,12 +13,6 @@ from treatments import services
 TORONTO = ZoneInfo("America/Toronto")
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """Every chart test makes half a dozen logins: hash their passwords cheaply."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def at(day: int, hour: int = 10) -> datetime:
     """A time in January 2026, clinic time."""
     return datetime(2026, 1, day, hour, tzinfo=TORONTO)

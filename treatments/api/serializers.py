@@ -4,6 +4,7 @@ active contraindication flags; trigger point progress."""
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from bookings.api.serializers import FlagSerializer
 from bookings.models import Booking
 from clients.selectors import active_flags_by_client
 from clinic.vocabulary import Muscle, Side
@@ -42,12 +43,6 @@ class AmendmentSerializer(serializers.ModelSerializer):
         author = amendment.author
         therapist = getattr(author, "therapist", None)
         return therapist.display_name if therapist else author.get_full_name() or author.username
-
-
-class FlagSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    severity = serializers.CharField()
-    label = serializers.CharField()
 
 
 class TreatmentNoteListSerializer(serializers.ListSerializer):

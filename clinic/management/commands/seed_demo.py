@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from bookings import services as booking_services
 from bookings.models import Booking, BookingStatus
 from clients.models import Client, Intake, ReportedTriggerPoint
 from clinic.models import Clinic, Modality, Service
@@ -190,6 +191,7 @@ class Command(BaseCommand):
     def _bookings(self, clinic, therapists, clients, services):
         if Booking.objects.filter(client=clients["carl"]).exists():
             return
+        admin = User.objects.get(username="admin")
         tz = clinic.tz
         today = timezone.localdate(timezone=tz)
         tp60 = services[(Modality.TRIGGER_POINT, 60)]
@@ -203,11 +205,26 @@ class Command(BaseCommand):
         for offset, status in plan:
             day = _next_weekday(today + timedelta(days=offset), 2)  # a Wednesday
             start = datetime.combine(day, time(10), tzinfo=tz)
-            booking = Booking(
-                therapist=therapists["tess"], client=clients["carl"], service=tp60, status=status
+            if start <= timezone.now():
+                # History: the services only book the future, so past visits are inserted.
+                booking = Booking(
+                    therapist=therapists["tess"],
+                    client=clients["carl"],
+                    service=tp60,
+                    status=status,
+                )
+                booking.set_times(start)
+                booking.save()
+                continue
+            booking = booking_services.create_booking(
+                client=clients["carl"],
+                therapist=therapists["tess"],
+                service=tp60,
+                start=start,
+                actor=admin,
             )
-            booking.set_times(start)
-            booking.save()
+            if status == BookingStatus.CONFIRMED:
+                booking_services.confirm_booking(booking, actor=admin)
 
     def _treatment_notes(self, tess, carl):
         """Signed notes for Carl's completed visits, unless he has notes already."""

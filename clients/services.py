@@ -17,6 +17,8 @@ EMAIL_TAKEN = "An account with this email already exists."
 USERNAME_TAKEN = "A user with that username already exists."
 # Consent signed "now" on a device whose clock runs a little ahead is still now.
 CLOCK_SKEW = timedelta(minutes=5)
+# A consent transcribed from a paper form may be a little older than its intake, not years.
+CONSENT_MAX_AGE = timedelta(days=365)
 OLDEST_BIRTH_DATE = date(1900, 1, 1)
 
 
@@ -146,6 +148,10 @@ def _check_intake(fields: dict, now) -> None:
     signed_at = fields.get("consent_signed_at")
     if signed_at is not None and signed_at > now + CLOCK_SKEW:
         errors["consent_signed_at"] = ["Consent cannot be signed in the future."]
+    elif signed_at is not None and signed_at < now - CONSENT_MAX_AGE:
+        errors["consent_signed_at"] = [
+            "A consent signed more than a year ago is not current: have it signed again."
+        ]
     if not fields.get("pregnant"):
         if fields.get("pregnancy_weeks") is not None:
             errors["pregnancy_weeks"] = ["Pregnancy weeks are only given when pregnant."]
@@ -167,8 +173,9 @@ def record_intake(
 
     Consent to treatment is required: `consent_given` and the consent text's version; the
     server stamps `consent_signed_at` with now when it is not given and refuses one in the
-    future. Pregnancy weeks and high risk only with a pregnancy; a surgery date not in the
-    future. The intake and its reported trigger points are written together or not at all.
+    future or more than a year old. Pregnancy weeks and high risk only with a pregnancy; a
+    surgery date not in the future. The intake and its reported trigger points are written
+    together or not at all.
     """
     now = timezone.now()
     _check_intake(fields, now)

@@ -183,9 +183,11 @@ class TestCreate:
         assert response.json()["consent_signed_at"] == "2026-07-01T10:30:00-04:00"
 
     def test_a_naive_consent_time_is_read_in_the_clinics_zone(self, cast):
-        response = api_for(cast, "admin").post(
-            url(cast.client_a), {**INTAKE, "consent_signed_at": "2026-01-15T09:00:00"}
-        )
+        api = api_for(cast, "admin")
+        with time_machine.travel(datetime(2026, 2, 1, tzinfo=UTC), tick=False):
+            response = api.post(
+                url(cast.client_a), {**INTAKE, "consent_signed_at": "2026-01-15T09:00:00"}
+            )
 
         assert response.status_code == 201
         intake = Intake.objects.get(pk=response.json()["id"])
@@ -244,6 +246,14 @@ class TestBadInput:
         later = (timezone.now() + timedelta(days=1)).isoformat()
 
         response = self.post(cast, consent_signed_at=later)
+
+        assert response.status_code == 400
+        assert "consent_signed_at" in response.json()
+
+    def test_a_consent_older_than_a_year_is_refused(self, cast):
+        long_ago = (timezone.now() - timedelta(days=366)).isoformat()
+
+        response = self.post(cast, consent_signed_at=long_ago)
 
         assert response.status_code == 400
         assert "consent_signed_at" in response.json()

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from clients.contraindications import RULE_FIELDS, Flag, flags_for_intake
 from clients.models import Client, Intake
-from clinic.models import Clinic
+from clinic.models import clinic_timezone
 from clinic.roles import is_admin, therapist_of
 
 # Booking statuses that hold a slot, as plain strings: clients must not import bookings.
@@ -17,7 +17,7 @@ ACTIVE_BOOKING_STATUSES = ("requested", "confirmed", "checked_in")
 
 def clinic_today() -> date:
     """Today's date where the clinic is (flags such as "surgery in the last 12 weeks")."""
-    return timezone.localdate(timezone=Clinic.get().tz)
+    return timezone.localdate(timezone=clinic_timezone())
 
 
 def _latest_first(intakes: QuerySet[Intake]) -> QuerySet[Intake]:

@@ -1,3 +1,4 @@
+import time
 import zoneinfo
 from datetime import timedelta
 from decimal import Decimal
@@ -68,8 +69,6 @@ class Clinic(models.Model):
 
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
-        from clinic.middleware import forget_clinic_timezone
-
         forget_clinic_timezone()
 
     @classmethod
@@ -168,3 +167,20 @@ class AuditEntry(models.Model):
     def __str__(self) -> str:
         target = f"{self.object_type} {self.object_id}" if self.object_id else self.object_type
         return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.action} {target}"
+
+
+_TTL_SECONDS = 30
+_cached: dict = {"tz": None, "at": 0.0}
+
+
+def clinic_timezone():
+    """The clinic's zone, read at most every 30 s per process (it changes once in a blue moon;
+    Clinic.save() forgets it at once in the process that saved)."""
+    now = time.monotonic()
+    if _cached["tz"] is None or now - _cached["at"] > _TTL_SECONDS:
+        _cached["tz"], _cached["at"] = Clinic.get().tz, now
+    return _cached["tz"]
+
+
+def forget_clinic_timezone() -> None:
+    _cached["tz"] = None

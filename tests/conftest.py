@@ -1,7 +1,7 @@
 import pytest
 from django.core.cache import cache
 
-from clinic.middleware import forget_clinic_timezone
+from clinic.models import forget_clinic_timezone
 from tests import factories
 
 

@@ -8,7 +8,7 @@ from rest_framework import serializers
 from clients.contraindications import FlagCode, Severity, flags_for_intake
 from clients.models import Client, Intake, ReportedTriggerPoint
 from clients.selectors import latest_intake_of, may_see_staff_notes
-from clinic.models import Clinic
+from clinic.models import clinic_timezone
 from clinic.roles import is_admin
 
 MAX_REPORTED_TRIGGER_POINTS = 60
@@ -17,7 +17,7 @@ MAX_REPORTED_TRIGGER_POINTS = 60
 def _clinic_tz(context: dict):
     """The clinic's zone, read once per serializer tree (lists ask for it once, not per row)."""
     if "clinic_tz" not in context:
-        context["clinic_tz"] = Clinic.get().tz
+        context["clinic_tz"] = clinic_timezone()
     return context["clinic_tz"]
 
 

@@ -9,12 +9,6 @@ from django.utils import timezone
 from tests import factories
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Each cast member is a login: PBKDF2 at full strength would dominate these tests."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @dataclass
 class Cast:
     admin: object

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from bookings import services as booking_services
 from bookings.models import Booking, BookingStatus
-from clients.models import Client
+from clients.models import Client, Intake
 from clients.services import record_intake
 from clinic.models import Clinic, Modality, Service
 from clinic.vocabulary import Muscle, Referral, Side, Technique

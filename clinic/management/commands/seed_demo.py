@@ -12,7 +12,7 @@ from bookings.models import Booking, BookingStatus
 from clients.models import Client, Intake, ReportedTriggerPoint
 from clinic.models import Clinic, Modality, Service
 from clinic.vocabulary import Muscle, Referral, Side
-from therapists.models import Therapist, WorkingHours
+from therapists.models import Therapist, TimeOff, WorkingHours
 
 DEMO_PASSWORD = "kneadly-demo"
 User = get_user_model()
@@ -98,6 +98,14 @@ class Command(BaseCommand):
                     for days, s, e in intervals
                     for d in days
                 )
+                if username == "lina":  # a long weekend away, three weeks out
+                    friday = _next_weekday(timezone.localdate() + timedelta(days=21), 4)
+                    TimeOff.objects.create(
+                        therapist=therapist,
+                        start=datetime.combine(friday, time(0), tzinfo=clinic.tz),
+                        end=datetime.combine(friday + timedelta(days=3), time(0), tzinfo=clinic.tz),
+                        reason="Continuing education course",
+                    )
             therapists[username] = therapist
 
         clients = {}

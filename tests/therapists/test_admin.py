@@ -1,6 +1,6 @@
 import pytest
 
-from clinic.models import Modality
+from clinic.models import Modality, Service
 from tests import factories
 from therapists.models import Therapist
 
@@ -118,3 +118,15 @@ def test_admin_refuses_a_new_row_overlapping_a_saved_one(admin_client, cast):
     assert response.status_code == 200
     assert b"Two of these rows overlap" in response.content
     assert cast.tess.working_hours.count() == len(existing)
+
+
+def test_admin_deactivates_services_in_bulk(admin_client, db):
+    services = [factories.make_service(duration_minutes=m) for m in (30, 60)]
+
+    response = admin_client.post(
+        "/admin/clinic/service/",
+        {"action": "deactivate", "_selected_action": [s.pk for s in services]},
+    )
+
+    assert response.status_code == 302
+    assert [s.active for s in Service.objects.order_by("duration_minutes")] == [False, False]

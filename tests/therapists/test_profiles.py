@@ -532,3 +532,16 @@ def test_a_license_number_taken_mid_request_is_a_400_and_leaves_no_login():
     assert response.status_code == 400
     assert "already has this license number" in str(response.json()["license_number"])
     assert not User.objects.filter(username="nadia").exists()
+
+
+def test_a_therapist_may_put_back_their_profile_unchanged_license_included(cast):
+    api = cast.api["therapist"]
+    cast.tess.license_number = "RMT-1234"
+    cast.tess.save()
+    profile = api.get(f"/api/v1/therapists/{cast.tess.pk}/").json()
+
+    response = api.put(f"/api/v1/therapists/{cast.tess.pk}/", {**profile, "bio": "Neck work."})
+
+    assert response.status_code == 200
+    assert response.json()["bio"] == "Neck work."
+    assert response.json()["license_number"] == "RMT-1234"

@@ -93,7 +93,13 @@ class TherapistViewSet(viewsets.ModelViewSet):
     def perform_update(self, serializer):
         changes = _profile_changes(serializer.validated_data)
         if not is_admin(self.request.user):
-            refused = sorted(set(ADMIN_ONLY_FIELDS) & set(changes))
+            # Sending back the current value (a PUT of what GET answered) is not a change.
+            therapist = serializer.instance
+            refused = sorted(
+                field
+                for field in ADMIN_ONLY_FIELDS
+                if field in changes and changes[field] != getattr(therapist, field)
+            )
             if refused:
                 raise PermissionDenied(f"Only an admin can change: {', '.join(refused)}.")
         serializer.instance = services.update_therapist(serializer.instance, **changes)

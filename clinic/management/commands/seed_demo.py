@@ -14,7 +14,7 @@ from clients.models import Client, Intake
 from clients.services import record_intake
 from clinic.models import Clinic, Modality, Service
 from clinic.vocabulary import Muscle, Referral, Side, Technique
-from therapists.models import Therapist, WorkingHours
+from therapists.models import Therapist, TimeOff, WorkingHours
 from treatments import services as charting
 from treatments.models import TreatmentNote
 
@@ -141,6 +141,14 @@ class Command(BaseCommand):
                     for days, s, e in intervals
                     for d in days
                 )
+                if username == "lina":  # a long weekend away, three weeks out
+                    friday = _next_weekday(timezone.localdate() + timedelta(days=21), 4)
+                    TimeOff.objects.create(
+                        therapist=therapist,
+                        start=datetime.combine(friday, time(0), tzinfo=clinic.tz),
+                        end=datetime.combine(friday + timedelta(days=3), time(0), tzinfo=clinic.tz),
+                        reason="Continuing education course",
+                    )
             therapists[username] = therapist
 
         clients = {}

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from bookings.models import Booking, BookingStatus
+from bookings.notifications import booking_changed
 from clients.models import Client, Intake, ReportedTriggerPoint
 from clinic.models import Clinic, Modality, Service
 from clinic.vocabulary import Muscle, Referral, Side
@@ -112,6 +113,7 @@ class Command(BaseCommand):
                 self._intake(client, username)
 
         self._bookings(clinic, therapists, clients, services)
+        self._reminder_demo(clinic, therapists, clients, services)
         self.stdout.write(self.style.SUCCESS("Demo clinic ready."))
 
     def _intake(self, client, username):
@@ -167,3 +169,26 @@ class Command(BaseCommand):
             )
             booking.set_times(start)
             booking.save()
+            booking_changed(booking, previous_status=None)
+
+    def _reminder_demo(self, clinic, therapists, clients, services):
+        """An upcoming booking whose 2-hour reminder goes out a few minutes after `make run`
+        (to var/mail/), unless the demo client already has one that has not ended."""
+        client = clients["eli"]
+        now = timezone.now()
+        if Booking.objects.active().filter(client=client, end__gt=now).exists():
+            return
+        start = (now + timedelta(hours=2, minutes=2)).replace(second=0, microsecond=0)
+        start += timedelta(minutes=-start.minute % 5)
+        booking = Booking(
+            therapist=therapists["omar"],
+            client=client,
+            service=services[(Modality.DEEP_TISSUE, 60)],
+            status=BookingStatus.CONFIRMED,
+            notes="Demo: its 2-hour reminder goes out a few minutes after the seed.",
+        )
+        booking.set_times(start)
+        booking.save()
+        booking_changed(booking, previous_status=None)
+        due = timezone.localtime(start - timedelta(hours=2), clinic.tz)
+        self.stdout.write(f"Demo booking {booking.pk}: its reminder goes out at {due:%H:%M %Z}.")

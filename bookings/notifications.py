@@ -12,17 +12,16 @@ from bookings.models import ACTIVE_STATUSES, BookingStatus, NoticeKind
 def booking_changed(booking, *, previous_status: str | None, previous_start=None) -> None:
     """Called after a booking is created (previous_status None), changes status or moves.
 
-    - becomes active (created, or back from inactive): reminders for its start, one per
-      clinic offset and channel; an offset already past is recorded as skipped, never sent;
-    - moves while active: the unsent reminders are replaced by ones for the new start;
+    - becomes active (created, or back from inactive) or moves while active: its reminders
+      are planned for the current start, one per clinic offset and channel, replacing the
+      ones that never went out; an offset already past is recorded as skipped, never sent;
     - stops being active (cancelled, no-show, completed): pending reminders are skipped;
     - becomes confirmed: a confirmation notice; cancelled from active: a cancellation
       notice; each at most once per booking (a unique constraint).
     """
     was_active = previous_status in ACTIVE_STATUSES
-    if booking.is_active and not was_active:
-        reminders.schedule_reminders(booking)
-    elif booking.is_active and previous_start is not None and previous_start != booking.start:
+    moved = previous_start is not None and previous_start != booking.start
+    if booking.is_active and (moved or not was_active):
         reminders.replace_reminders(booking)
     elif was_active and not booking.is_active:
         status = booking.get_status_display().lower()

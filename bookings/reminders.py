@@ -5,8 +5,8 @@ Lifecycle of a row (a `Reminder` or a `Notice`):
     pending --claim--> pending + claim_token --send task--> sent | skipped | failed
                                   \\-- claim expires (claimed_until) --> claimable again
 
-* Writing: `schedule_reminders`, `replace_reminders`, `skip_pending_reminders` and
-  `queue_notice` run inside the booking's transaction (through `bookings.notifications`).
+* Writing: `replace_reminders` (built on `schedule_reminders`), `skip_pending_reminders`
+  and `queue_notice` run inside the booking's transaction (through `bookings.notifications`).
 * Dispatching: `dispatch_due` (the every-minute beat task) claims due rows in small batches
   with SELECT ... FOR UPDATE SKIP LOCKED, gives each batch a fresh claim token and a
   `claimed_until`, and publishes one send task per row after the claim commits.
@@ -103,8 +103,9 @@ def schedule_reminders(booking: Booking, *, now=None) -> list[Reminder]:
 
 
 def replace_reminders(booking: Booking, *, now=None) -> list[Reminder]:
-    """A reschedule: the reminders that never went out (pending or skipped) are removed and
-    fresh ones are made for the new time; sent and failed ones stay as history."""
+    """Plan the reminders of a booking that became active or moved: the ones that never went
+    out (pending or skipped) are removed and fresh ones made for its current start; sent and
+    failed ones stay as history (and are not made again for the same start)."""
     Reminder.objects.filter(booking=booking, status__in=UNSENT).delete()
     return schedule_reminders(booking, now=now)
 
@@ -139,12 +140,13 @@ def queue_notice(booking: Booking, kind: str, *, now=None) -> None:
 
 
 def retry_failed(queryset) -> int:
-    """An admin asks to send failed rows again: back to pending, with no claim."""
+    """An admin asks to send failed rows again: back to pending with no claim, so the next
+    dispatcher run takes them (their due time has passed; one whose appointment has started
+    by then is skipped, not sent)."""
     return queryset.filter(status=DeliveryStatus.FAILED).update(
         status=DeliveryStatus.PENDING,
         claim_token=None,
         claimed_until=None,
-        due_at=timezone.now(),
         updated_at=timezone.now(),
     )
 

@@ -17,7 +17,7 @@ class DeliveryAdmin(admin.ModelAdmin):
         "booking__client__last_name",
         "booking__client__email",
     ]
-    list_select_related = ["booking__client"]
+    list_select_related = ["booking__client", "booking__service", "booking__therapist"]
     date_hierarchy = "due_at"
     readonly_fields = [
         "booking",

@@ -76,6 +76,22 @@ def test_becoming_active_twice_creates_nothing_twice(make_booking):
     assert Reminder.objects.filter(booking=booking).count() == 2
 
 
+def test_a_booking_made_active_again_gets_pending_reminders_again(make_booking):
+    booking = make_booking(hours_ahead=72)
+    booking_changed(booking, previous_status=None)
+    booking.status = BookingStatus.CANCELLED
+    booking.save()
+    booking_changed(booking, previous_status=BookingStatus.CONFIRMED)
+    assert set(booking.reminders.values_list("status", flat=True)) == {"skipped"}
+
+    booking.status = BookingStatus.CONFIRMED
+    booking.save()
+    booking_changed(booking, previous_status=BookingStatus.CANCELLED)
+
+    assert set(booking.reminders.values_list("status", flat=True)) == {"pending"}
+    assert booking.reminders.count() == 2
+
+
 def test_confirming_a_requested_booking_keeps_its_reminders(make_booking):
     booking = make_booking(hours_ahead=72, status=BookingStatus.REQUESTED)
     booking_changed(booking, previous_status=None)

@@ -93,6 +93,18 @@ def test_the_email_speaks_to_the_client_in_the_clinics_time_zone(eager, outbox, 
     assert message.alternatives[0][1] == "text/html"
 
 
+def test_the_text_email_is_not_html_escaped(eager, outbox, due_reminder):
+    client = due_reminder.booking.client
+    client.first_name = "Siobhán & Ré'al"
+    client.save()
+    with after(due_reminder):
+        dispatch()
+
+    message = outbox[0]
+    assert "Hi Siobhán & Ré'al," in message.body
+    assert "Hi Siobhán &amp; Ré&#x27;al," in message.alternatives[0][0]
+
+
 def test_the_email_carries_the_appointment_as_an_ics_file(eager, outbox, due_reminder):
     booking = due_reminder.booking
     with after(due_reminder):

@@ -17,7 +17,7 @@ from config.celery import app as celery_app
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
-def wait_for(condition, timeout=30.0):
+def wait_for(condition, timeout=60.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():

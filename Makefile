@@ -21,10 +21,15 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(VENV)/bin/activate
 	touch $@ $(VENV)/.runtime
 
 run: $(VENV)/.runtime
-	PORT=$(PORT) $(PY) -m config.embedded run --port $(PORT)
+	PORT=$(PORT) exec $(PY) -m config.embedded run --port $(PORT)
 
 test: $(VENV)/.dev
 	$(EMBEDDED) $(PY) -m pytest $(PYTEST_ARGS)
+
+# Schemathesis against our own OpenAPI schema with a bigger budget than `make test` gives it.
+FUZZ_EXAMPLES ?= 50
+fuzz: $(VENV)/.dev
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(EMBEDDED) $(PY) -m pytest -m fuzz $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
@@ -33,6 +38,14 @@ lint: $(VENV)/.dev
 format: $(VENV)/.dev
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+# Benchmarks (not tests): a separate venv, so django-appointment never reaches .venv.
+BENCH_VENV := var/bench-venv
+bench: $(VENV)/.runtime
+	test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet -r bench/requirements.txt
+	$(EMBEDDED) $(BENCH_VENV)/bin/python bench/availability.py
+	$(EMBEDDED) $(BENCH_VENV)/bin/python bench/booking_race.py
 
 clean-var:
 	rm -rf var/

@@ -2,10 +2,13 @@ import zoneinfo
 from datetime import timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils import timezone
 
 
 def validate_timezone(value: str) -> None:
@@ -63,6 +66,12 @@ class Clinic(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        from clinic.middleware import forget_clinic_timezone
+
+        forget_clinic_timezone()
+
     @classmethod
     def get(cls) -> "Clinic":
         clinic, _ = cls.objects.get_or_create(pk=1)
@@ -107,3 +116,55 @@ class Service(models.Model):
     @property
     def buffer(self) -> timedelta:
         return timedelta(minutes=self.buffer_minutes)
+
+
+class AuditAction(models.TextChoices):
+    READ = "read", "Read"
+    LIST = "list", "List"
+    CREATE = "create", "Create"
+    UPDATE = "update", "Update"
+    SIGN = "sign", "Sign"
+    AMEND = "amend", "Amend"
+    DELETE = "delete", "Delete"
+
+
+class AuditEntry(models.Model):
+    """Who read or wrote which clinical record, when and from where (clinic.audit records it).
+
+    Append-only: the database refuses UPDATE and DELETE on this table (trigger created in
+    migration 0002_auditentry), and the admin offers no add, change or delete. A user who has
+    entries cannot be deleted (PROTECT): deactivate them instead.
+    """
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="audit_entries",
+    )
+    action = models.CharField(max_length=16, choices=AuditAction.choices)
+    object_type = models.CharField(max_length=64, help_text="e.g. treatments.treatmentnote")
+    object_id = models.BigIntegerField(null=True, blank=True)
+    object_ids = ArrayField(
+        models.BigIntegerField(),
+        default=list,
+        blank=True,
+        help_text="For a list: the ids of the records it showed.",
+    )
+    path = models.CharField(max_length=500, blank=True)
+    remote_addr = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name_plural = "audit entries"
+        indexes = [
+            models.Index(fields=["object_type", "object_id"], name="audit_object"),
+            models.Index(fields=["user", "at"], name="audit_user_at"),
+            GinIndex(fields=["object_ids"], name="audit_object_ids"),  # "who saw note 12?"
+        ]
+
+    def __str__(self) -> str:
+        target = f"{self.object_type} {self.object_id}" if self.object_id else self.object_type
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.action} {target}"

@@ -150,6 +150,10 @@ def _run_once(argv: list[str]) -> None:
     subprocess.run(argv, check=True, cwd=BASE_DIR)
 
 
+def _raise_keyboard_interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def run_stack(port: str) -> int:
     """migrate, seed the demo clinic, then supervise web, worker and beat until Ctrl-C."""
     os.environ.setdefault("DEBUG", "1")
@@ -182,7 +186,10 @@ def run_stack(port: str) -> int:
         f"[kneadly] Ctrl-C stops everything.\n",
         flush=True,
     )
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
+    # Ctrl-C, or a SIGTERM from a supervisor, stops everything. A shell that starts us in the
+    # background makes us ignore SIGINT, so install the handler explicitly.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     status = 0
     try:
         while True:

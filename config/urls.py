@@ -11,6 +11,7 @@ api_v1 = [
     path("", include("bookings.api.urls")),
     path("", include("bookings.api.reminder_urls")),
     path("", include("treatments.api.urls")),
+    path("", include("bookings.api.report_urls")),
 ]
 
 urlpatterns = [

@@ -4,20 +4,11 @@ from django.shortcuts import get_object_or_404
 from rest_framework import generics, serializers
 
 from bookings.models import Booking, Reminder
-from clinic.models import Clinic
 from clinic.roles import client_of, is_admin, therapist_of
 
 
-class ClinicDateTimeField(serializers.DateTimeField):
-    """A datetime answered in the clinic's time zone (`clinic_tz` in the serializer context)."""
-
-    def default_timezone(self):
-        return self.context.get("clinic_tz") or super().default_timezone()
-
-
 class ReminderSerializer(serializers.ModelSerializer):
-    due_at = ClinicDateTimeField(read_only=True)
-    sent_at = ClinicDateTimeField(read_only=True)
+    """Times come out in the clinic's zone (clinic.middleware.ClinicTimezoneMiddleware)."""
 
     class Meta:
         model = Reminder
@@ -66,9 +57,3 @@ class BookingRemindersView(generics.ListAPIView):
 
     def get_serializer_class(self):
         return StaffReminderSerializer if is_admin(self.request.user) else ReminderSerializer
-
-    def get_serializer_context(self):
-        context = super().get_serializer_context()
-        if not getattr(self, "swagger_fake_view", False):
-            context["clinic_tz"] = Clinic.get().tz
-        return context

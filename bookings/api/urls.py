@@ -1,1 +1,24 @@
-urlpatterns: list = []
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from bookings.api import views
+
+router = SimpleRouter()
+router.register("bookings", views.BookingViewSet, basename="booking")
+
+urlpatterns = [
+    path("availability/", views.AvailabilityView.as_view(), name="availability"),
+    # The therapist's calendar lives with the bookings it shows (therapists must not import
+    # bookings).
+    path(
+        "therapists/<int:pk>/calendar.ics",
+        views.TherapistCalendarView.as_view(),
+        name="therapist-calendar",
+    ),
+    path(
+        "therapists/<int:pk>/calendar-token/",
+        views.CalendarTokenView.as_view(),
+        name="therapist-calendar-token",
+    ),
+    *router.urls,
+]

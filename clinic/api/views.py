@@ -1,8 +1,11 @@
+from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
+from django.contrib.auth.signals import user_logged_in
 from django.db import connection
 from django.http import JsonResponse
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import generics, permissions, serializers, viewsets
+from rest_framework import exceptions, generics, permissions, serializers, viewsets
+from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
@@ -60,11 +63,36 @@ class HealthView(APIView):
         )
 
 
+class LockedOut(exceptions.APIException):
+    status_code = 429
+    default_code = "locked_out"
+
+
 class TokenView(ObtainAuthToken):
-    """Exchange `username` and `password` for an API token."""
+    """Exchange `username` and `password` for an API token.
+
+    Repeated failures for one username from one address lock that pair out for a while
+    (django-axes); a locked-out request answers 429 and says when to try again.
+    """
 
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "auth"
+
+    def post(self, request, *args, **kwargs):
+        credentials = {"username": str(request.data.get("username", ""))}
+        if AxesProxyHandler.is_locked(request._request, credentials):
+            minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+            raise LockedOut(
+                "Too many failed login attempts for this account from your address. "
+                f"Try again in {minutes} minutes, or ask the clinic to unlock it."
+            )
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = serializer.validated_data["user"]
+        token, _ = Token.objects.get_or_create(user=user)
+        # A token is a login: record it (last_login, and django-axes resets the failure count).
+        user_logged_in.send(sender=user.__class__, request=request._request, user=user)
+        return Response({"token": token.key})
 
 
 class MeSerializer(serializers.Serializer):

@@ -37,8 +37,8 @@ class TestToken:
 
     def test_token_endpoint_is_throttled(self, anon):
         statuses = [
-            anon.post("/api/v1/auth/token/", {"username": "x", "password": "y"}).status_code
-            for _ in range(25)
+            anon.post("/api/v1/auth/token/", {"username": f"x{i}", "password": "y"}).status_code
+            for i in range(25)
         ]
 
         assert statuses[0] == 400
@@ -128,3 +128,43 @@ class TestMe:
 
         assert me["role"] == "therapist"
         assert me["therapist"] == therapist.pk
+
+
+@pytest.mark.django_db
+class TestLockout:
+    def test_repeated_failures_lock_the_account_from_that_address(self, anon):
+        factories.make_user("tess")
+        bad = {"username": "tess", "password": "wrong"}
+
+        failures = [anon.post("/api/v1/auth/token/", bad).status_code for _ in range(5)]
+        locked = anon.post(
+            "/api/v1/auth/token/", {"username": "tess", "password": factories.PASSWORD}
+        )
+
+        assert failures == [400] * 5
+        assert locked.status_code == 429
+        assert "Too many failed login attempts" in locked.json()["detail"]
+
+    def test_the_lock_does_not_reach_another_address(self, anon):
+        factories.make_user("tess")
+        for _ in range(5):
+            anon.post("/api/v1/auth/token/", {"username": "tess", "password": "wrong"})
+
+        elsewhere = anon.post(
+            "/api/v1/auth/token/",
+            {"username": "tess", "password": factories.PASSWORD},
+            REMOTE_ADDR="10.9.8.7",
+        )
+
+        assert elsewhere.status_code == 200
+
+    def test_a_success_before_the_limit_resets_the_count(self, anon):
+        factories.make_user("tess")
+        good = {"username": "tess", "password": factories.PASSWORD}
+        for _ in range(4):
+            anon.post("/api/v1/auth/token/", {"username": "tess", "password": "wrong"})
+        anon.post("/api/v1/auth/token/", good)
+        for _ in range(4):
+            anon.post("/api/v1/auth/token/", {"username": "tess", "password": "wrong"})
+
+        assert anon.post("/api/v1/auth/token/", good).status_code == 200

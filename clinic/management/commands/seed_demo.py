@@ -8,14 +8,55 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from bookings import services as booking_services
 from bookings.models import Booking, BookingStatus
 from bookings.notifications import booking_changed
 from clients.models import Client, Intake, ReportedTriggerPoint
 from clinic.models import Clinic, Modality, Service
-from clinic.vocabulary import Muscle, Referral, Side
+from clinic.vocabulary import Muscle, Referral, Side, Technique
 from therapists.models import Therapist, WorkingHours
+from treatments import services as charting
+from treatments.models import TreatmentNote
 
 DEMO_PASSWORD = "kneadly-demo"
+# Carl's three visits with Tess: the upper trapezius point behind his headaches and the levator
+# scapulae point both ease from visit to visit.
+# (upper trapezius right: pain before, after), (levator scapulae left: before, after), SOAP
+CARL_VISITS = [
+    (
+        (7, 4),
+        (5, 3),
+        {
+            "subjective": "Tension headaches behind the right eye most afternoons for two months; "
+            "desk work. Neck stiff turning left.",
+            "objective": "Active trigger point in right upper trapezius reproducing the headache; "
+            "taut band in left levator scapulae. Cervical rotation to the left limited.",
+            "assessment": "Upper trapezius referral pattern consistent with the headaches. "
+            "Good response to ischemic compression.",
+            "plan": "Weekly for three weeks. Heat and upper trapezius stretch twice a day.",
+        },
+    ),
+    (
+        (5, 3),
+        (4, 2),
+        {
+            "subjective": "Headaches down to two or three a week, milder.",
+            "objective": "Upper trapezius point less irritable; referral still reproduced.",
+            "assessment": "Improving. Tolerated deeper pressure.",
+            "plan": "Continue weekly; add levator scapulae stretch.",
+        },
+    ),
+    (
+        (3, 1),
+        (2, 1),
+        {
+            "subjective": "One mild headache this week. Neck turns freely.",
+            "objective": "Upper trapezius point latent; no referral on pressure.",
+            "assessment": "Marked improvement over three visits.",
+            "plan": "Move to every three weeks; keep the home stretches.",
+        },
+    ),
+]
 User = get_user_model()
 
 SERVICES = [
@@ -113,6 +154,7 @@ class Command(BaseCommand):
                 self._intake(client, username)
 
         self._bookings(clinic, therapists, clients, services)
+        self._treatment_notes(therapists["tess"], clients["carl"])
         self._reminder_demo(clinic, therapists, clients, services)
         self.stdout.write(self.style.SUCCESS("Demo clinic ready."))
 
@@ -151,6 +193,7 @@ class Command(BaseCommand):
     def _bookings(self, clinic, therapists, clients, services):
         if Booking.objects.filter(client=clients["carl"]).exists():
             return
+        admin = User.objects.get(username="admin")
         tz = clinic.tz
         today = timezone.localdate(timezone=tz)
         tp60 = services[(Modality.TRIGGER_POINT, 60)]
@@ -164,12 +207,67 @@ class Command(BaseCommand):
         for offset, status in plan:
             day = _next_weekday(today + timedelta(days=offset), 2)  # a Wednesday
             start = datetime.combine(day, time(10), tzinfo=tz)
-            booking = Booking(
-                therapist=therapists["tess"], client=clients["carl"], service=tp60, status=status
+            if start <= timezone.now():
+                # History: the services only book the future, so past visits are inserted.
+                booking = Booking(
+                    therapist=therapists["tess"],
+                    client=clients["carl"],
+                    service=tp60,
+                    status=status,
+                )
+                booking.set_times(start)
+                booking.save()
+                continue
+            booking = booking_services.create_booking(
+                client=clients["carl"],
+                therapist=therapists["tess"],
+                service=tp60,
+                start=start,
+                actor=admin,
             )
-            booking.set_times(start)
-            booking.save()
-            booking_changed(booking, previous_status=None)
+            if status == BookingStatus.CONFIRMED:
+                booking_services.confirm_booking(booking, actor=admin)
+
+    def _treatment_notes(self, tess, carl):
+        """Signed notes for Carl's completed visits, unless he has notes already."""
+        if TreatmentNote.objects.filter(booking__client=carl).exists():
+            return
+        visits = list(
+            Booking.objects.filter(
+                client=carl, therapist=tess, status=BookingStatus.COMPLETED
+            ).order_by("start")
+        )
+        if not visits:
+            return
+        # His intake predates his first visit, so that progress reads in order.
+        Intake.objects.filter(client=carl, created_at__gt=visits[0].start).update(
+            created_at=visits[0].start - timedelta(days=2)
+        )
+        for booking, (trapezius, levator, soap) in zip(visits, CARL_VISITS, strict=False):
+            points = [
+                {
+                    "muscle": Muscle.UPPER_TRAPEZIUS,
+                    "side": Side.RIGHT,
+                    "technique": Technique.ISCHEMIC_COMPRESSION,
+                    "pressure": 3 if trapezius[0] > 5 else 4,
+                    "pain_before": trapezius[0],
+                    "pain_after": trapezius[1],
+                    "referral_reproduced": trapezius[0] > 3,
+                    "note": "Referral to the right temple",
+                },
+                {
+                    "muscle": Muscle.LEVATOR_SCAPULAE,
+                    "side": Side.LEFT,
+                    "technique": Technique.PIN_AND_STRETCH,
+                    "pressure": 3,
+                    "pain_before": levator[0],
+                    "pain_after": levator[1],
+                },
+            ]
+            note = charting.create_note(
+                user=tess.user, booking=booking, treated_trigger_points=points, **soap
+            )
+            charting.sign_note(user=tess.user, note=note)
 
     def _reminder_demo(self, clinic, therapists, clients, services):
         """An upcoming booking whose 2-hour reminder goes out a few minutes after `make run`
@@ -180,6 +278,8 @@ class Command(BaseCommand):
             return
         start = (now + timedelta(hours=2, minutes=2)).replace(second=0, microsecond=0)
         start += timedelta(minutes=-start.minute % 5)
+        # Inserted directly, like the past visits: whenever `make run` starts, the time may be
+        # outside the therapist's hours or off the slot grid. The seam still plans its reminders.
         booking = Booking(
             therapist=therapists["omar"],
             client=client,

@@ -14,12 +14,6 @@ from config.celery import app as celery_app
 from tests import factories
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Factories make logins; a fast hasher keeps these tests about reminders."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def eager():
     """Tasks run in-process when published; a retry runs again at once (no countdown).

@@ -1,0 +1,34 @@
+from datetime import timedelta
+
+import django_filters
+
+from bookings.api.serializers import local_midnight
+from bookings.models import Booking, BookingStatus
+
+
+class BookingFilter(django_filters.FilterSet):
+    """Ids are plain numbers, not validated choices: filtering by a record the caller may not
+    see gives an empty list, never a hint that it exists."""
+
+    therapist = django_filters.NumberFilter(field_name="therapist_id")
+    client = django_filters.NumberFilter(field_name="client_id")
+    service = django_filters.NumberFilter(field_name="service_id")
+    status = django_filters.MultipleChoiceFilter(choices=BookingStatus.choices)
+    start_after = django_filters.IsoDateTimeFilter(
+        field_name="start", lookup_expr="gte", label="Starting at or after (naive = clinic time)"
+    )
+    start_before = django_filters.IsoDateTimeFilter(
+        field_name="start", lookup_expr="lt", label="Starting before (naive = clinic time)"
+    )
+    date_from = django_filters.DateFilter(method="filter_date_from", label="On or after this day")
+    date_to = django_filters.DateFilter(method="filter_date_to", label="On or before this day")
+
+    class Meta:
+        model = Booking
+        fields = ["therapist", "client", "service", "status"]
+
+    def filter_date_from(self, queryset, name, value):
+        return queryset.filter(start__gte=local_midnight(value))
+
+    def filter_date_to(self, queryset, name, value):
+        return queryset.filter(start__lt=local_midnight(value + timedelta(days=1)))

@@ -1,0 +1,5 @@
+from django.urls import path
+
+from bookings.api.reports import ReportView
+
+urlpatterns = [path("reports/", ReportView.as_view(), name="reports")]

@@ -1,0 +1,173 @@
+"""Shapes of the bookings API: translate, never decide (the rules live in bookings.services)."""
+
+from datetime import date, datetime, time, timedelta
+
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from bookings.models import Booking, BookingEvent
+from clients.models import Client
+from clinic.models import Service
+from therapists.models import Therapist
+
+MAX_AVAILABILITY_DAYS = 62
+
+NAIVE_NOTE = (
+    "ISO 8601. A datetime without an offset is read as the clinic's local time (its time zone "
+    "is `timezone` at /api/v1/clinic/)."
+)
+
+
+class FlagSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    severity = serializers.CharField()
+    label = serializers.CharField()
+
+
+class BookingEventSerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor.username", default=None, read_only=True)
+    # Plain strings: the status values are the booking's `status` enum.
+    from_status = serializers.CharField(read_only=True)
+    to_status = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = BookingEvent
+        fields = ["at", "actor", "from_status", "to_status", "reason", "from_start", "to_start"]
+        read_only_fields = fields
+
+
+class BookingSerializer(serializers.ModelSerializer):
+    """A booking. `flags` (the client's contraindications) and `events` (history) are for
+    staff only: the booking's therapist and admins."""
+
+    flags = serializers.SerializerMethodField()
+    events = BookingEventSerializer(many=True, read_only=True, required=False)
+
+    STAFF_ONLY = ("flags", "events")
+
+    class Meta:
+        model = Booking
+        fields = [
+            "id",
+            "therapist",
+            "client",
+            "service",
+            "start",
+            "end",
+            "status",
+            "notes",
+            "late_cancellation",
+            "cancel_reason",
+            "created_at",
+            "flags",
+            "events",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(FlagSerializer(many=True, required=False))
+    def get_flags(self, booking):
+        flags = self.context.get("flags", {}).get(booking.client_id, [])
+        return [flag.as_dict() for flag in flags]
+
+    def get_fields(self):
+        fields = super().get_fields()
+        if not self.context.get("staff", True):
+            for name in self.STAFF_ONLY:
+                fields.pop(name, None)
+        return fields
+
+
+class BookingCreateSerializer(serializers.Serializer):
+    therapist = serializers.PrimaryKeyRelatedField(queryset=Therapist.objects.all())
+    service = serializers.PrimaryKeyRelatedField(queryset=Service.objects.all())
+    client = serializers.PrimaryKeyRelatedField(
+        queryset=Client.objects.all(),
+        required=False,
+        help_text="Admins only: whom the booking is for. A client books for themselves.",
+    )
+    start = serializers.DateTimeField(help_text=NAIVE_NOTE)
+    notes = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+    def __init__(self, *args, clients=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if clients is not None:
+            self.fields["client"].queryset = clients
+
+
+class CancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
+
+
+class RescheduleSerializer(serializers.Serializer):
+    start = serializers.DateTimeField(help_text=NAIVE_NOTE)
+    therapist = serializers.PrimaryKeyRelatedField(
+        queryset=Therapist.objects.all(), required=False, help_text="Move to this therapist."
+    )
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
+
+
+@extend_schema_field(OpenApiTypes.DATETIME)
+class DateOrDateTimeField(serializers.Field):
+    """A date (`2026-03-09`) or a datetime (`2026-03-09T10:00`, naive = clinic time)."""
+
+    def __init__(self, *, end_of_day: bool = False, **kwargs):
+        self.end_of_day = end_of_day
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, value):
+        if isinstance(value, str) and len(value.strip()) == 10:
+            day = serializers.DateField().run_validation(value.strip())
+            if self.end_of_day:
+                day = day + timedelta(days=1)
+            return local_midnight(day)
+        return serializers.DateTimeField().run_validation(value)
+
+    def to_representation(self, value):
+        return value.isoformat()
+
+
+def local_midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=timezone.get_current_timezone())
+
+
+class AvailabilityQuerySerializer(serializers.Serializer):
+    service = serializers.PrimaryKeyRelatedField(queryset=Service.objects.all())
+    start = DateOrDateTimeField(help_text="From this date (its local midnight) or datetime.")
+    end = DateOrDateTimeField(
+        end_of_day=True,
+        help_text=(
+            "Up to this date (inclusive: the whole day) or datetime (exclusive). At most "
+            f"{MAX_AVAILABILITY_DAYS} days after start."
+        ),
+    )
+    therapist = serializers.PrimaryKeyRelatedField(queryset=Therapist.objects.all(), required=False)
+
+    def validate_service(self, service):
+        if not service.active:
+            raise serializers.ValidationError("This service is no longer offered.")
+        return service
+
+    def validate(self, attrs):
+        if attrs["end"] <= attrs["start"]:
+            raise serializers.ValidationError({"end": ["End must be after start."]})
+        if attrs["end"] - attrs["start"] > timedelta(days=MAX_AVAILABILITY_DAYS):
+            raise serializers.ValidationError(
+                {"end": [f"Ask for at most {MAX_AVAILABILITY_DAYS} days at a time."]}
+            )
+        return attrs
+
+
+class SlotSerializer(serializers.Serializer):
+    therapist = serializers.IntegerField()
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+
+
+class AvailabilitySerializer(serializers.Serializer):
+    results = SlotSerializer(many=True)
+
+
+class CalendarLinkSerializer(serializers.Serializer):
+    calendar_url = serializers.URLField()

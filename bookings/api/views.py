@@ -1,0 +1,308 @@
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare
+from django.utils.functional import cached_property
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import mixins, permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from bookings import calendar, selectors, services
+from bookings.api.filters import BookingFilter
+from bookings.api.permissions import refusal_for
+from bookings.api.serializers import (
+    AvailabilityQuerySerializer,
+    AvailabilitySerializer,
+    BookingCreateSerializer,
+    BookingSerializer,
+    CalendarLinkSerializer,
+    CancelSerializer,
+    RescheduleSerializer,
+)
+from bookings.models import Booking
+from clients.models import Client
+from clients.selectors import active_flags_by_client
+from clinic.models import Clinic
+from clinic.roles import Role, client_of, is_admin, role_of, therapist_of
+from therapists.models import Therapist
+
+STAFF_ROLES = (Role.ADMIN, Role.THERAPIST)
+
+
+class ClinicTimeMixin:
+    """Datetimes in and out in the clinic's time zone: answers carry its offset, and a naive
+    datetime in a request is read as clinic time."""
+
+    def initial(self, request, *args, **kwargs):
+        self.clinic = Clinic.get()
+        timezone.activate(self.clinic.tz)
+        super().initial(request, *args, **kwargs)
+
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        finally:
+            timezone.deactivate()
+
+
+class AvailabilityView(ClinicTimeMixin, APIView):
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(
+        parameters=[AvailabilityQuerySerializer],
+        responses=AvailabilitySerializer,
+        description=(
+            "Free slots of a service, for one therapist or every therapist who offers it. "
+            "`start` and `end` are dates (end inclusive) or datetimes (end exclusive; naive = "
+            "clinic time); the range may span at most 62 days. A slot lies inside the "
+            "therapist's working hours, clear of time off and of other bookings (with the "
+            "service's buffer), on the clinic's slot grid (local time), between the minimum "
+            "lead time and the booking horizon. Times are in the clinic's time zone."
+        ),
+    )
+    def get(self, request):
+        query = AvailabilityQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        slots = selectors.available_slots(clinic=self.clinic, **query.validated_data)
+        tz = self.clinic.tz
+        # Hand-formatted (the same ISO 8601 the serializers write): thousands of slots.
+        results = [
+            {
+                "therapist": slot.therapist_id,
+                "start": slot.start.astimezone(tz).isoformat(),
+                "end": slot.end.astimezone(tz).isoformat(),
+            }
+            for slot in slots
+        ]
+        return Response({"results": results})
+
+
+BOOKING_DESCRIPTION = (
+    "Bookings: admins see all, a therapist their own, a client their own. Datetimes are answered "
+    "in the clinic's time zone; a naive datetime in a request is read as clinic time. A booking "
+    "that collides with another (the therapist's, counting the service buffer, or the client's "
+    "own) is refused with 409."
+)
+
+
+@extend_schema(description=BOOKING_DESCRIPTION)
+class BookingViewSet(
+    ClinicTimeMixin,
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = BookingSerializer
+    filterset_class = BookingFilter
+    ordering_fields = ["start", "created_at", "status", "id"]
+    ordering = ["start", "id"]
+
+    @property
+    def throttle_scope(self):
+        return "booking" if getattr(self, "action", None) == "create" else None
+
+    @cached_property
+    def role(self):
+        """The caller's role, looked up once per request."""
+        return role_of(self.request.user)
+
+    def get_queryset(self):
+        user = self.request.user
+        role = self.role
+        bookings = Booking.objects.all()
+        if role == Role.ADMIN:
+            pass
+        elif role == Role.THERAPIST:
+            bookings = bookings.filter(therapist=therapist_of(user))
+        elif role == Role.CLIENT:
+            bookings = bookings.filter(client=client_of(user))
+        else:
+            bookings = bookings.none()
+        if role in STAFF_ROLES:
+            bookings = selectors.with_history(bookings)
+        return bookings
+
+    def output(self, bookings, *, many=False, status_code=status.HTTP_200_OK):
+        staff = self.role in STAFF_ROLES
+        context = {"request": self.request, "staff": staff}
+        if staff:
+            items = bookings if many else [bookings]
+            context["flags"] = active_flags_by_client({b.client_id for b in items})
+        data = BookingSerializer(bookings, many=many, context=context).data
+        return data if many else Response(data, status=status_code)
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(self.output(page, many=True))
+
+    def retrieve(self, request, *args, **kwargs):
+        return self.output(self.get_object())
+
+    @extend_schema(
+        request=BookingCreateSerializer,
+        responses={201: BookingSerializer, 400: None, 403: None, 409: None},
+        description=(
+            "A client books for themselves (leave out `client`); an admin sends `client`. "
+            "Therapists do not create bookings. The booking starts as `requested`. "
+            "`start` without an offset is read as clinic time."
+        ),
+    )
+    def create(self, request, *args, **kwargs):
+        user = request.user
+        role = self.role
+        if role == Role.ADMIN:
+            clients = Client.objects.all()
+        elif role == Role.CLIENT:
+            clients = Client.objects.filter(pk=client_of(user).pk)
+        else:
+            raise PermissionDenied("Bookings are made by clients and the clinic.")
+        payload = BookingCreateSerializer(data=request.data, clients=clients)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        client = data.get("client") or (client_of(user) if role == Role.CLIENT else None)
+        if client is None:
+            raise ValidationError({"client": ["Say whom the booking is for."]})
+        booking = services.create_booking(
+            client=client,
+            therapist=data["therapist"],
+            service=data["service"],
+            start=data["start"],
+            notes=data["notes"],
+            actor=user,
+            clinic=self.clinic,
+        )
+        return self.output(self.get_queryset().get(pk=booking.pk), status_code=201)
+
+    def act(self, action_name: str):
+        booking = self.get_object()
+        why_not = refusal_for(self.request.user, action_name, booking, role=self.role)
+        if why_not:
+            raise PermissionDenied(why_not)
+        return booking
+
+    def done(self, booking):
+        return self.output(self.get_queryset().get(pk=booking.pk))
+
+    @extend_schema(request=CancelSerializer, responses=BookingSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        """Cancel (client: own future booking; admin). Inside the clinic's cancellation window
+        the booking is marked `late_cancellation`."""
+        booking = self.act("cancel")
+        payload = CancelSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        return self.done(
+            services.cancel_booking(
+                booking, actor=request.user, reason=payload.validated_data["reason"]
+            )
+        )
+
+    @extend_schema(request=None, responses=BookingSerializer)
+    @action(detail=True, methods=["post"])
+    def confirm(self, request, pk=None):
+        """requested -> confirmed (the booking's therapist, admin)."""
+        return self.done(services.confirm_booking(self.act("confirm"), actor=request.user))
+
+    @extend_schema(request=None, responses=BookingSerializer)
+    @action(detail=True, methods=["post"], url_path="check-in")
+    def check_in(self, request, pk=None):
+        """requested/confirmed -> checked_in (the booking's therapist, admin)."""
+        return self.done(services.check_in_booking(self.act("check_in"), actor=request.user))
+
+    @extend_schema(request=None, responses=BookingSerializer)
+    @action(detail=True, methods=["post"])
+    def complete(self, request, pk=None):
+        """checked_in -> completed (the booking's therapist, admin)."""
+        return self.done(services.complete_booking(self.act("complete"), actor=request.user))
+
+    @extend_schema(request=None, responses=BookingSerializer)
+    @action(detail=True, methods=["post"], url_path="no-show")
+    def no_show(self, request, pk=None):
+        """requested/confirmed -> no_show, after the start time (the booking's therapist,
+        admin)."""
+        return self.done(services.mark_no_show(self.act("no_show"), actor=request.user))
+
+    @extend_schema(
+        request=RescheduleSerializer, responses={200: BookingSerializer, 400: None, 409: None}
+    )
+    @action(detail=True, methods=["post"])
+    def reschedule(self, request, pk=None):
+        """Move to a new `start` (and optionally `therapist`): client (own future booking),
+        admin. Same id and history; the new time is checked like a new booking."""
+        booking = self.act("reschedule")
+        payload = RescheduleSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        return self.done(
+            services.reschedule_booking(
+                booking,
+                start=data["start"],
+                therapist=data.get("therapist"),
+                reason=data["reason"],
+                actor=request.user,
+            )
+        )
+
+
+class TherapistCalendarView(APIView):
+    """A therapist's bookings as an iCalendar feed. Anyone with the private link (`token`)
+    reads it, so calendar apps can subscribe; admins need no token. A wrong token is a 404."""
+
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("token", str, description="The therapist's private token")],
+        responses={(200, "text/calendar"): OpenApiResponse(response=OpenApiTypes.STR)},
+    )
+    def get(self, request, pk: int):
+        therapist = Therapist.objects.filter(pk=pk).first()
+        token = request.query_params.get("token", "")
+        allowed = therapist is not None and (
+            is_admin(request.user)
+            or (token and constant_time_compare(token, therapist.calendar_token))
+        )
+        if not allowed:
+            raise NotFound()
+        clinic = Clinic.get()
+        body = calendar.therapist_feed(
+            therapist,
+            selectors.calendar_bookings(therapist),
+            clinic_name=clinic.name,
+            host=request.get_host().split(":")[0],
+        )
+        response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+        response["Content-Disposition"] = f'inline; filename="therapist-{therapist.pk}.ics"'
+        response["Cache-Control"] = "private, max-age=300"
+        return response
+
+
+class CalendarTokenView(APIView):
+    """The therapist's private calendar link: GET shows it, POST rotates it (the old link stops
+    working). The therapist themselves or an admin."""
+
+    def therapist(self, request, pk: int) -> Therapist:
+        therapist = get_object_or_404(Therapist, pk=pk)
+        own = therapist_of(request.user)
+        if not (is_admin(request.user) or (own is not None and own.pk == therapist.pk)):
+            raise PermissionDenied("Only this therapist or an admin can see this link.")
+        return therapist
+
+    def link(self, request, therapist: Therapist) -> Response:
+        url = request.build_absolute_uri(
+            f"/api/v1/therapists/{therapist.pk}/calendar.ics?token={therapist.calendar_token}"
+        )
+        return Response(CalendarLinkSerializer({"calendar_url": url}).data)
+
+    @extend_schema(request=None, responses=CalendarLinkSerializer)
+    def get(self, request, pk: int):
+        return self.link(request, self.therapist(request, pk))
+
+    @extend_schema(request=None, responses=CalendarLinkSerializer)
+    def post(self, request, pk: int):
+        therapist = services.rotate_calendar_token(self.therapist(request, pk))
+        return self.link(request, therapist)

@@ -1,0 +1,156 @@
+"""Reads for bookings: load what availability needs in a fixed number of queries."""
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+from django.db.models import BigIntegerField, Func, Prefetch
+from django.utils import timezone
+
+from bookings.availability import (
+    Rules,
+    Schedule,
+    ServiceSpec,
+    Slot,
+    WeeklyHours,
+    free_slots,
+    local_days,
+)
+from bookings.models import ACTIVE_STATUSES, Booking, BookingEvent
+from clinic.models import Clinic, Service
+from therapists.models import Therapist, TimeOff, WorkingHours
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class EpochSeconds(Func):
+    """A timestamp as whole seconds since 1970 (rounded down, or up with `ceiling`). Reading
+    thousands of integers is much cheaper than parsing thousands of timestamps."""
+
+    output_field = BigIntegerField()
+
+    def __init__(self, expression, *, ceiling: bool = False):
+        rounding = "CEIL" if ceiling else "FLOOR"
+        self.template = f"{rounding}(EXTRACT(EPOCH FROM %(expressions)s))::bigint"
+        super().__init__(expression)
+
+
+def _interval(start_seconds: int, end_seconds: int):
+    return EPOCH + timedelta(seconds=start_seconds), EPOCH + timedelta(seconds=end_seconds)
+
+
+def booking_rules(clinic: Clinic, now: datetime | None = None) -> Rules:
+    return Rules(
+        tz=clinic.tz,
+        slot_interval_minutes=clinic.slot_interval_minutes,
+        min_lead_time=timedelta(minutes=clinic.min_lead_time_minutes),
+        horizon=timedelta(days=clinic.booking_horizon_days),
+        now=now or timezone.now(),
+    )
+
+
+def service_spec(service: Service) -> ServiceSpec:
+    return ServiceSpec(
+        id=service.pk, duration=service.duration, buffer=service.buffer, active=service.active
+    )
+
+
+def load_schedules(
+    therapists: Sequence[Therapist],
+    *,
+    service: Service,
+    rules: Rules,
+    start: datetime,
+    end: datetime,
+    exclude_booking_id: int | None = None,
+) -> list[Schedule]:
+    """The schedules of `therapists` for slots starting in [start, end): four queries whatever
+    the range or the number of therapists (offered services, working hours, time off, active
+    bookings; `exclude_booking_id` leaves one booking out, for a reschedule)."""
+    ids = [t.pk for t in therapists]
+    until = end + service.duration + service.buffer  # a slot starting before `end` reaches this
+    offered = set(
+        Therapist.services.through.objects.filter(
+            therapist_id__in=ids, service_id=service.pk
+        ).values_list("therapist_id", flat=True)
+    )
+    hours = defaultdict(list)
+    for row in WorkingHours.objects.filter(therapist_id__in=ids).values_list(
+        "therapist_id", "weekday", "start_time", "end_time"
+    ):
+        hours[row[0]].append(WeeklyHours(*row[1:]))
+    time_off = defaultdict(list)
+    for therapist_id, off_start, off_end in TimeOff.objects.filter(
+        therapist_id__in=ids, start__lt=until, end__gt=start
+    ).values_list("therapist_id", EpochSeconds("start"), EpochSeconds("end", ceiling=True)):
+        time_off[therapist_id].append(_interval(off_start, off_end))
+    bookings = Booking.objects.active().filter(
+        therapist_id__in=ids, start__lt=until, blocks_until__gt=start
+    )
+    if exclude_booking_id is not None:
+        bookings = bookings.exclude(pk=exclude_booking_id)
+    busy = defaultdict(list)
+    for therapist_id, b_start, b_until in bookings.values_list(
+        "therapist_id", EpochSeconds("start"), EpochSeconds("blocks_until", ceiling=True)
+    ):
+        busy[therapist_id].append(_interval(b_start, b_until))
+    first_day, last_day = local_days(start, until, rules.tz)
+    return [
+        Schedule.build(
+            therapist_id=t.pk,
+            active=t.active,
+            service_ids={service.pk} if t.pk in offered else set(),
+            license_expires_on=t.license_expires_on,
+            hours=hours[t.pk],
+            time_off=time_off[t.pk],
+            busy=busy[t.pk],
+            tz=rules.tz,
+            first_day=first_day,
+            last_day=last_day,
+        )
+        for t in therapists
+    ]
+
+
+def available_slots(
+    *,
+    service: Service,
+    start: datetime,
+    end: datetime,
+    therapist: Therapist | None = None,
+    clinic: Clinic | None = None,
+    now: datetime | None = None,
+) -> list[Slot]:
+    """Free slots of `service` starting in [start, end), for one therapist or every active
+    therapist who offers it: six queries (clinic, therapists and `load_schedules`)."""
+    rules = booking_rules(clinic or Clinic.get(), now)
+    # Only the part of the range where a slot can start matters (lead time, horizon; a start
+    # exactly at the horizon is allowed, hence the second past it).
+    start = max(start, rules.earliest)
+    end = min(end, rules.latest + timedelta(seconds=1))
+    if start >= end:
+        return []
+    if therapist is None:
+        therapists = list(Therapist.objects.filter(active=True, services=service))
+    else:
+        therapists = [therapist]
+    schedules = load_schedules(therapists, service=service, rules=rules, start=start, end=end)
+    return free_slots(schedules, service_spec(service), rules, start, end)
+
+
+def with_history(bookings):
+    return bookings.prefetch_related(
+        Prefetch("events", queryset=BookingEvent.objects.select_related("actor"))
+    )
+
+
+def calendar_bookings(therapist: Therapist, *, now: datetime | None = None, days_back: int = 60):
+    """What a therapist's calendar feed shows: active and completed bookings from
+    `days_back` days ago on."""
+    since = (now or timezone.now()) - timedelta(days=days_back)
+    return (
+        Booking.objects.filter(therapist=therapist, start__gte=since)
+        .filter(status__in=[*ACTIVE_STATUSES, "completed"])
+        .select_related("client", "service")
+        .order_by("start")
+    )

@@ -1,0 +1,290 @@
+"""Every write to bookings: validate, write inside one transaction, record history, notify.
+
+Double booking is made impossible by the database (the exclusion constraints on Booking); the
+checks here give a clear answer in the common case, and the constraint's IntegrityError, caught
+by name, gives the same answer (409) when two requests race for one slot.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, OperationalError, transaction
+from django.utils import timezone
+
+from bookings import notifications
+from bookings.availability import Reason, refusal
+from bookings.models import Booking, BookingEvent, BookingStatus
+from bookings.selectors import booking_rules, load_schedules, service_spec
+from clinic.api.exceptions import Conflict
+from clinic.models import Clinic, Service
+from therapists.models import Therapist, new_calendar_token
+
+S = BookingStatus
+
+COLLISIONS = {
+    "booking_no_therapist_overlap": "This therapist is already booked then.",
+    "booking_no_client_overlap": "The client already has a booking at that time.",
+}
+
+# How a status reads in "Cannot <verb> a booking that is <status>."
+STATUS_PHRASES = {
+    S.REQUESTED: "requested",
+    S.CONFIRMED: "confirmed",
+    S.CHECKED_IN: "checked in",
+    S.COMPLETED: "completed",
+    S.CANCELLED: "cancelled",
+    S.NO_SHOW: "marked as a no-show",
+}
+
+
+@dataclass(frozen=True)
+class Transition:
+    verb: str
+    sources: frozenset[str]
+    target: str | None  # None: the status stays (reschedule)
+
+    def refuse_from(self, status: str) -> ValidationError:
+        return ValidationError(
+            {"status": [f"Cannot {self.verb} a booking that is {STATUS_PHRASES[status]}."]}
+        )
+
+
+CONFIRM = Transition("confirm", frozenset({S.REQUESTED}), S.CONFIRMED)
+CHECK_IN = Transition("check in", frozenset({S.REQUESTED, S.CONFIRMED}), S.CHECKED_IN)
+COMPLETE = Transition("complete", frozenset({S.CHECKED_IN}), S.COMPLETED)
+CANCEL = Transition("cancel", frozenset({S.REQUESTED, S.CONFIRMED}), S.CANCELLED)
+NO_SHOW = Transition("mark as a no-show", frozenset({S.REQUESTED, S.CONFIRMED}), S.NO_SHOW)
+RESCHEDULE = Transition("reschedule", frozenset({S.REQUESTED, S.CONFIRMED}), None)
+TRANSITIONS = {
+    "confirm": CONFIRM,
+    "check_in": CHECK_IN,
+    "complete": COMPLETE,
+    "cancel": CANCEL,
+    "no_show": NO_SHOW,
+    "reschedule": RESCHEDULE,
+}
+
+
+def constraint_name(exc: IntegrityError) -> str | None:
+    """The name of the constraint a database error is about (psycopg's diagnostics)."""
+    diag = getattr(exc.__cause__, "diag", None)
+    return getattr(diag, "constraint_name", None)
+
+
+DEADLOCK_DETECTED = "40P01"
+
+
+def save_or_conflict(booking: Booking, *, attempts: int = 3) -> None:
+    """Save in a savepoint; an overlap refused by the database becomes a 409 (Conflict).
+
+    Two transactions inserting overlapping rows can each find the other's row while checking
+    an exclusion constraint and wait for each other; PostgreSQL breaks that deadlock by failing
+    one. The savepoint lets us retry it: the retry waits for the other transaction, then meets
+    its committed booking (409) or, if it rolled back, finds the time free.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            with transaction.atomic():
+                booking.save()
+            return
+        except IntegrityError as exc:
+            name = constraint_name(exc)
+            if name in COLLISIONS:
+                raise Conflict(COLLISIONS[name]) from exc
+            raise
+        except OperationalError as exc:
+            if getattr(exc.__cause__, "sqlstate", None) != DEADLOCK_DETECTED:
+                raise
+            if attempt == attempts:
+                raise Conflict("This time was just taken by another booking.") from exc
+
+
+def check_bookable(
+    *,
+    therapist: Therapist,
+    service: Service,
+    start: datetime,
+    clinic: Clinic,
+    now: datetime | None = None,
+    exclude_booking_id: int | None = None,
+) -> None:
+    """Raise unless the therapist can take the service at `start` (`availability.refusal`):
+    a ValidationError naming the field and the reason, or Conflict when another booking holds
+    the time."""
+    rules = booking_rules(clinic, now)
+    spec = service_spec(service)
+    [schedule] = load_schedules(
+        [therapist],
+        service=service,
+        rules=rules,
+        start=start,
+        end=start + spec.span,
+        exclude_booking_id=exclude_booking_id,
+    )
+    reason = refusal(schedule, spec, start, rules)
+    if reason is Reason.BUSY:
+        raise Conflict(rules.explain(reason))
+    if reason is not None:
+        raise ValidationError({reason.field: [rules.explain(reason)]})
+
+
+def _record(booking: Booking, *, actor, from_status: str, reason: str = "", from_start=None):
+    BookingEvent.objects.create(
+        booking=booking,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        from_status=from_status,
+        to_status=booking.status,
+        reason=reason[:300],
+        from_start=from_start,
+        to_start=booking.start,
+    )
+
+
+def create_booking(
+    *,
+    client,
+    therapist: Therapist,
+    service: Service,
+    start: datetime,
+    notes: str = "",
+    actor=None,
+    clinic: Clinic | None = None,
+) -> Booking:
+    """Book `service` with `therapist` for `client` at `start` (status requested).
+
+    The therapist must be able to take the service then (`availability.refusal`: 400 with the
+    reason, 409 if another booking holds the time); the client may not hold an overlapping
+    active booking (409). The database constraints decide any race, so two requests for one
+    slot give one booking and one 409, never two bookings and never half of one.
+    """
+    clinic = clinic or Clinic.get()
+    check_bookable(therapist=therapist, service=service, start=start, clinic=clinic)
+    booking = Booking(
+        therapist=therapist,
+        client=client,
+        service=service,
+        status=S.REQUESTED,
+        notes=notes,
+        created_by=actor if actor is not None and actor.is_authenticated else None,
+    )
+    booking.set_times(start, service)
+    with transaction.atomic():
+        save_or_conflict(booking)
+        _record(booking, actor=actor, from_status="", reason="Booked")
+        notifications.booking_changed(booking, previous_status=None, previous_start=None)
+    return booking
+
+
+def _transition(booking: Booking, transition: Transition, *, actor, reason="", apply=None):
+    """Move a booking along the state machine, under a row lock so that two concurrent actions
+    on one booking cannot both succeed from the same status."""
+    with transaction.atomic():
+        locked = Booking.objects.select_for_update().get(pk=booking.pk)
+        if locked.status not in transition.sources:
+            raise transition.refuse_from(locked.status)
+        previous_status = locked.status
+        if apply is not None:
+            apply(locked)
+        locked.status = transition.target
+        save_or_conflict(locked)
+        _record(locked, actor=actor, from_status=previous_status, reason=reason)
+        notifications.booking_changed(
+            locked, previous_status=previous_status, previous_start=locked.start
+        )
+    return locked
+
+
+def confirm_booking(booking: Booking, *, actor=None) -> Booking:
+    """requested -> confirmed."""
+    return _transition(booking, CONFIRM, actor=actor)
+
+
+def check_in_booking(booking: Booking, *, actor=None) -> Booking:
+    """requested or confirmed -> checked_in (the client has arrived)."""
+    return _transition(booking, CHECK_IN, actor=actor)
+
+
+def complete_booking(booking: Booking, *, actor=None) -> Booking:
+    """checked_in -> completed."""
+    return _transition(booking, COMPLETE, actor=actor)
+
+
+def cancel_booking(booking: Booking, *, actor=None, reason: str = "") -> Booking:
+    """requested or confirmed -> cancelled, freeing the slot. `late_cancellation` is set when
+    the cancellation comes later than the clinic's window before the start
+    (now > start - cancellation_window_hours)."""
+    window = Clinic.get().cancellation_window
+
+    def apply(locked: Booking) -> None:
+        locked.cancel_reason = reason[:300]
+        locked.late_cancellation = timezone.now() > locked.start - window
+
+    return _transition(booking, CANCEL, actor=actor, reason=reason, apply=apply)
+
+
+def mark_no_show(booking: Booking, *, actor=None) -> Booking:
+    """requested or confirmed -> no_show, only once the start time has passed."""
+
+    def apply(locked: Booking) -> None:
+        if timezone.now() < locked.start:
+            raise ValidationError(
+                {"status": ["A booking can be marked as a no-show only after its start time."]}
+            )
+
+    return _transition(booking, NO_SHOW, actor=actor, apply=apply)
+
+
+def reschedule_booking(
+    booking: Booking,
+    *,
+    start: datetime,
+    therapist: Therapist | None = None,
+    actor=None,
+    reason: str = "",
+) -> Booking:
+    """Move a requested or confirmed booking to `start` (and optionally another therapist),
+    keeping its id, status and history. The new time is checked like a new booking, leaving
+    the booking itself out; collisions are 409."""
+    with transaction.atomic():
+        locked = (
+            Booking.objects.select_for_update()
+            .select_related("service", "therapist")
+            .get(pk=booking.pk)
+        )
+        if locked.status not in RESCHEDULE.sources:
+            raise RESCHEDULE.refuse_from(locked.status)
+        therapist = therapist or locked.therapist
+        if therapist.pk == locked.therapist_id and start == locked.start:
+            raise ValidationError({"start": ["The booking is already at this time."]})
+        check_bookable(
+            therapist=therapist,
+            service=locked.service,
+            start=start,
+            clinic=Clinic.get(),
+            exclude_booking_id=locked.pk,
+        )
+        previous_start, previous_therapist = locked.start, locked.therapist
+        locked.therapist = therapist
+        locked.set_times(start, locked.service)
+        save_or_conflict(locked)
+        if not reason and previous_therapist.pk != therapist.pk:
+            reason = f"Moved from {previous_therapist} to {therapist}"
+        _record(
+            locked,
+            actor=actor,
+            from_status=locked.status,
+            reason=reason or "Rescheduled",
+            from_start=previous_start,
+        )
+        notifications.booking_changed(
+            locked, previous_status=locked.status, previous_start=previous_start
+        )
+    return locked
+
+
+def rotate_calendar_token(therapist: Therapist) -> Therapist:
+    """Give the therapist a new private calendar link; the old one stops working."""
+    therapist.calendar_token = new_calendar_token()
+    therapist.save(update_fields=["calendar_token"])
+    return therapist

@@ -1,0 +1,126 @@
+"""Reads of charts: who may see which notes and clients, overdue notes, trigger point progress."""
+
+from datetime import timedelta
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from bookings.models import Booking
+from clients.models import Client, ReportedTriggerPoint
+from clinic.models import Clinic
+from clinic.roles import is_admin, therapist_of
+from clinic.vocabulary import Muscle, Side
+from treatments.models import Amendment, TreatedTriggerPoint, TreatmentNote
+
+
+def clients_in_care_of(user) -> QuerySet[Client]:
+    """The clients whose charts `user` may read: all for an admin; for a therapist, every
+    client with whom they have a booking (of any status); nobody for anyone else."""
+    if is_admin(user):
+        return Client.objects.all()
+    therapist = therapist_of(user)
+    if therapist is None:
+        return Client.objects.none()
+    return Client.objects.filter(
+        pk__in=Booking.objects.filter(therapist=therapist).values("client_id")
+    )
+
+
+def notes_visible_to(user) -> QuerySet[TreatmentNote]:
+    """Notes `user` may read, ready to serialize: an admin reads all; a therapist reads the
+    notes they wrote and every note of their clients (continuity of care); clients and
+    everyone else read none."""
+    therapist = therapist_of(user)
+    if is_admin(user):
+        notes = TreatmentNote.objects.all()
+    elif therapist is not None:
+        their_clients = Booking.objects.filter(therapist=therapist).values("client_id")
+        notes = TreatmentNote.objects.filter(
+            Q(therapist=therapist) | Q(booking__client_id__in=their_clients)
+        )
+    else:
+        notes = TreatmentNote.objects.none()
+    return notes.select_related("booking__client", "therapist").prefetch_related(
+        "treated_trigger_points",
+        Prefetch("amendments", queryset=Amendment.objects.select_related("author__therapist")),
+    )
+
+
+def overdue_condition(clinic: Clinic | None = None) -> Q:
+    """An unsigned note created more than Clinic.note_overdue_hours ago is overdue."""
+    clinic = clinic or Clinic.get()
+    cutoff = timezone.now() - timedelta(hours=clinic.note_overdue_hours)
+    return Q(signed_at__isnull=True, created_at__lte=cutoff)
+
+
+_MUSCLE_ORDER = {value: i for i, value in enumerate(Muscle.values)}
+_MUSCLE_LABELS = dict(Muscle.choices)
+_SIDE_ORDER = {value: i for i, value in enumerate(Side.values)}
+
+
+def trigger_point_progress(client: Client) -> list[dict]:
+    """Per muscle and side, the client's pain scores over time, oldest first: reported at each
+    intake (`pain`, at the intake's time) and treated in each note (`pain_before` and
+    `pain_after`, at the booking's start). Two queries, however long the history."""
+    reported = ReportedTriggerPoint.objects.filter(intake__client=client).values(
+        "id", "muscle", "side", "pain", "intake_id", "intake__created_at"
+    )
+    treated = TreatedTriggerPoint.objects.filter(treatment_note__booking__client=client).values(
+        "id",
+        "muscle",
+        "side",
+        "pain_before",
+        "pain_after",
+        "treatment_note_id",
+        "treatment_note__booking__start",
+        "treatment_note__signed_at",
+    )
+    series: dict[tuple[str, str], list[dict]] = {}
+    for row in reported:
+        series.setdefault((row["muscle"], row["side"]), []).append(
+            {
+                "at": row["intake__created_at"],
+                "source": "reported",
+                "pain": row["pain"],
+                "pain_before": None,
+                "pain_after": None,
+                "intake": row["intake_id"],
+                "note": None,
+                "signed": None,
+                "_order": (0, row["id"]),
+            }
+        )
+    for row in treated:
+        series.setdefault((row["muscle"], row["side"]), []).append(
+            {
+                "at": row["treatment_note__booking__start"],
+                "source": "treated",
+                "pain": None,
+                "pain_before": row["pain_before"],
+                "pain_after": row["pain_after"],
+                "intake": None,
+                "note": row["treatment_note_id"],
+                "signed": row["treatment_note__signed_at"] is not None,
+                "_order": (1, row["id"]),
+            }
+        )
+    result = []
+    for (muscle, side), points in sorted(
+        series.items(),
+        key=lambda item: (
+            _MUSCLE_ORDER.get(item[0][0], len(_MUSCLE_ORDER)),
+            _SIDE_ORDER.get(item[0][1], len(_SIDE_ORDER)),
+        ),
+    ):
+        points.sort(key=lambda p: (p["at"], p["_order"]))
+        for point in points:
+            del point["_order"]
+        result.append(
+            {
+                "muscle": muscle,
+                "muscle_label": _MUSCLE_LABELS.get(muscle, muscle),
+                "side": side,
+                "points": points,
+            }
+        )
+    return result

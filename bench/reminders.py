@@ -1,16 +1,18 @@
 """Dispatch 10,000 due reminders through real Celery workers and the real Redis broker.
 
-    DATABASE_URL=... REDIS_URL=... python bench/reminders.py           # or, on the embedded
-    python -m config.embedded exec -- python bench/reminders.py        # PostgreSQL and Redis
+    make bench
+    python -m config.embedded exec -- python bench/reminders.py [--count 10000]
+
+Needs DATABASE_URL (the server it names gets a throwaway database `<name>_reminders`, dropped
+at the end) and REDIS_URL (the bench's workers use their own queue, `bench-reminders`, so a
+running `make run` is not disturbed).
 
 Round 1: one worker (prefork, 2 processes) and one beat; round 2: two workers and two beats
-at once. Each round inserts the due reminders (pending, due a second ago, for bookings in
-the next days), then times until every row is `sent`. Email goes to a backend that records
-each send in Redis (bench/reminder_backends.py), so duplicates are counted from what the
-channel received, not from the rows. The beats run the dispatcher every second here (the
-project's default is every minute); everything else is the project's configuration.
-
-The bench's rows (users, clients, therapists named bench-*) are removed at the end.
+at once. Each round inserts the due reminders (pending, due a second ago, for bookings in the
+next days), then times until every row is `sent`. Email goes to a backend that records each
+send in Redis (bench/reminder_backends.py), so duplicates are counted from what the channel
+received, not from the rows. The beats run the dispatcher every second here (the project's
+default is every minute); everything else is the project's configuration.
 """
 
 from __future__ import annotations
@@ -26,11 +28,36 @@ from collections import Counter
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+import psycopg
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
-os.environ["DJANGO_SETTINGS_MODULE"] = "bench.reminder_settings"
-os.environ.setdefault("SECRET_KEY", "kneadly-bench-only")
+
+SOURCE_URL = os.environ.get("DATABASE_URL", "")
+if not SOURCE_URL:
+    sys.exit("DATABASE_URL is not set (or run under `python -m config.embedded exec --`).")
+_parsed = urlparse(SOURCE_URL)
+THROWAWAY = f"{_parsed.path.lstrip('/') or 'kneadly'}_reminders"
+os.environ.update(
+    {
+        "DATABASE_URL": urlunparse(_parsed._replace(path=f"/{THROWAWAY}")),
+        "DJANGO_SETTINGS_MODULE": "bench.reminder_settings",
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or "kneadly-bench-only",
+        "LOG_LEVEL": "WARNING",
+    }
+)
+
+
+def admin_connection():
+    """A connection to the server's maintenance database, for CREATE/DROP DATABASE."""
+    return psycopg.connect(urlunparse(_parsed._replace(path="/postgres")), autocommit=True)
+
+
+with admin_connection() as _conn:
+    _conn.execute(f'DROP DATABASE IF EXISTS "{THROWAWAY}" WITH (FORCE)')
+    _conn.execute(f'CREATE DATABASE "{THROWAWAY}"')
 
 import django  # noqa: E402
 
@@ -38,7 +65,7 @@ django.setup()
 
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.db import transaction  # noqa: E402
+from django.db import connections  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from bench.reminder_backends import SENT_KEY, client  # noqa: E402
@@ -53,13 +80,10 @@ THERAPISTS = 100
 User = get_user_model()
 
 
-def clean() -> None:
-    with transaction.atomic():
-        Booking.objects.filter(therapist__user__username__startswith=PREFIX).delete()
-        Therapist.objects.filter(user__username__startswith=PREFIX).delete()
-        Client.objects.filter(email__startswith=PREFIX).delete()
-        User.objects.filter(username__startswith=PREFIX).delete()
-        Service.objects.filter(name=f"{PREFIX}service").delete()
+def drop_database() -> None:
+    connections.close_all()
+    with admin_connection() as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{THROWAWAY}" WITH (FORCE)')
 
 
 def make_bookings(count: int) -> list[int]:
@@ -141,7 +165,8 @@ def stop(processes: list) -> None:
 def wait_for_workers(count: int, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if len(celery_app.control.ping(timeout=1.0)) >= count:
+        replies = celery_app.control.ping(timeout=1.0)
+        if sum(1 for reply in replies for name in reply if name.startswith("bench")) >= count:
             return
     raise SystemExit(f"{count} worker(s) did not come up in {timeout:.0f} s")
 
@@ -205,11 +230,10 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=2, help="processes per worker")
     args = parser.parse_args()
 
-    call_command("migrate", verbosity=0)
-    clean()
-    booking_ids = make_bookings(args.count)
     results = []
     try:
+        call_command("migrate", verbosity=0)
+        booking_ids = make_bookings(args.count)
         with tempfile.TemporaryDirectory(prefix="kneadly-bench-") as tmp:
             for workers, beats in ((1, 1), (2, 2)):
                 result = run_round(
@@ -229,7 +253,7 @@ def main() -> int:
                     flush=True,
                 )
     finally:
-        clean()
+        drop_database()
     ok = all(r["duplicates"] == 0 and r["sends"] == r["reminders"] for r in results)
     return 0 if ok else 1
 

@@ -1,7 +1,8 @@
 """Contraindication flags, derived from an intake: the one place these rules live.
 
 The therapist must see these before treating (DOMAIN.md, "Intake and safety"). A client's
-active flags are those of their latest intake.
+active flags are those of their latest intake. The rules lean to caution: when the intake leaves
+a doubt (a surgery without a date, a pregnancy without weeks), the stricter flag is raised.
 """
 
 from dataclasses import asdict, dataclass
@@ -10,6 +11,7 @@ from datetime import date, timedelta
 from django.db import models
 
 RECENT_SURGERY = timedelta(weeks=12)
+# The first trimester runs through the end of week 13 (13+6); weeks are completed weeks.
 FIRST_TRIMESTER_WEEKS = 13
 
 
@@ -18,6 +20,18 @@ class Severity(models.TextChoices):
     MEDIUM = "medium", "Medium: adapt pressure or positioning"
     HIGH = "high", "High: no deep work in the area; consider clearance"
     CRITICAL = "critical", "Critical: do not treat without medical clearance"
+
+
+class FlagCode(models.TextChoices):
+    DVT = "dvt", "Deep vein thrombosis"
+    FEVER = "fever", "Fever or infection"
+    ANTICOAGULANTS = "anticoagulants", "Anticoagulant medication"
+    BLEEDING_DISORDER = "bleeding_disorder", "Blood clotting disorder"
+    RECENT_SURGERY = "recent_surgery", "Recent surgery"
+    CANCER_TREATMENT = "cancer_treatment", "Cancer under treatment"
+    PREGNANCY = "pregnancy", "Pregnancy"
+    OSTEOPOROSIS = "osteoporosis", "Osteoporosis"
+    SKIN_CONDITION = "skin_condition", "Skin condition"
 
 
 @dataclass(frozen=True)
@@ -30,40 +44,107 @@ class Flag:
         return asdict(self)
 
 
+# Every intake field the rules below read: enough to judge an intake fetched as plain values.
+RULE_FIELDS = (
+    "history_of_dvt",
+    "fever_or_infection",
+    "takes_anticoagulants",
+    "bleeding_disorder",
+    "recent_surgery",
+    "recent_surgery_date",
+    "cancer_under_treatment",
+    "pregnant",
+    "pregnancy_weeks",
+    "high_risk_pregnancy",
+    "osteoporosis",
+    "skin_condition",
+)
+
+_SEVERITY_ORDER = {
+    Severity.CRITICAL.value: 0,
+    Severity.HIGH.value: 1,
+    Severity.MEDIUM.value: 2,
+    Severity.LOW.value: 3,
+}
+
+
+def _flag(code: FlagCode, severity: Severity, label: str) -> Flag:
+    return Flag(code.value, severity.value, label)
+
+
+def _recent_surgery(intake, today: date) -> Flag | None:
+    if intake.recent_surgery_date is not None:
+        # A future date (not accepted at input) would still mean "recent": err on caution.
+        if today - intake.recent_surgery_date <= RECENT_SURGERY:
+            return _flag(
+                FlagCode.RECENT_SURGERY,
+                Severity.HIGH,
+                "Surgery in the last 12 weeks: avoid the area",
+            )
+        return None
+    if intake.recent_surgery.strip():
+        return _flag(
+            FlagCode.RECENT_SURGERY,
+            Severity.HIGH,
+            "Recent surgery, date not given: ask before treating the area",
+        )
+    return None
+
+
+def _pregnancy(intake) -> Flag | None:
+    if not intake.pregnant:
+        return None
+    weeks = intake.pregnancy_weeks
+    if intake.high_risk_pregnancy:
+        return _flag(FlagCode.PREGNANCY, Severity.HIGH, "High-risk pregnancy")
+    if weeks is None:
+        return _flag(
+            FlagCode.PREGNANCY,
+            Severity.HIGH,
+            "Pregnancy, weeks not given: treat as first trimester",
+        )
+    if weeks <= FIRST_TRIMESTER_WEEKS:
+        return _flag(FlagCode.PREGNANCY, Severity.HIGH, "Pregnancy in the first trimester")
+    return _flag(FlagCode.PREGNANCY, Severity.MEDIUM, "Pregnancy: side-lying positioning")
+
+
 def flags_for_intake(intake, today: date) -> list[Flag]:
-    """The contraindication flags an intake raises, most severe first."""
+    """The contraindication flags an intake raises, most severe first (then in rule order).
+
+    `intake` is an Intake or any object with the RULE_FIELDS attributes.
+    """
     if intake is None:
         return []
-    flags: list[Flag] = []
+    flags: list[Flag | None] = []
     if intake.history_of_dvt:
         flags.append(
-            Flag("dvt", Severity.CRITICAL, "History of deep vein thrombosis: no deep work on legs")
+            _flag(
+                FlagCode.DVT,
+                Severity.CRITICAL,
+                "History of deep vein thrombosis: no deep work on legs",
+            )
         )
     if intake.fever_or_infection:
-        flags.append(Flag("fever", Severity.CRITICAL, "Fever or infection: postpone treatment"))
+        flags.append(
+            _flag(FlagCode.FEVER, Severity.CRITICAL, "Fever or infection: postpone treatment")
+        )
     if intake.takes_anticoagulants:
         flags.append(
-            Flag("anticoagulants", Severity.HIGH, "Anticoagulant medication: bruising risk")
+            _flag(
+                FlagCode.ANTICOAGULANTS,
+                Severity.HIGH,
+                "Anticoagulant medication: bruising risk",
+            )
         )
     if intake.bleeding_disorder:
-        flags.append(Flag("bleeding_disorder", Severity.HIGH, "Blood clotting disorder"))
-    if intake.recent_surgery_date and today - intake.recent_surgery_date <= RECENT_SURGERY:
-        flags.append(
-            Flag("recent_surgery", Severity.HIGH, "Surgery in the last 12 weeks: avoid the area")
-        )
+        flags.append(_flag(FlagCode.BLEEDING_DISORDER, Severity.HIGH, "Blood clotting disorder"))
+    flags.append(_recent_surgery(intake, today))
     if intake.cancer_under_treatment:
-        flags.append(Flag("cancer_treatment", Severity.HIGH, "Cancer under treatment"))
-    if intake.pregnant:
-        weeks = intake.pregnancy_weeks
-        if intake.high_risk_pregnancy or (weeks is not None and weeks < FIRST_TRIMESTER_WEEKS):
-            flags.append(
-                Flag("pregnancy", Severity.HIGH, "Pregnancy (first trimester or high-risk)")
-            )
-        else:
-            flags.append(Flag("pregnancy", Severity.MEDIUM, "Pregnancy: side-lying positioning"))
+        flags.append(_flag(FlagCode.CANCER_TREATMENT, Severity.HIGH, "Cancer under treatment"))
+    flags.append(_pregnancy(intake))
     if intake.osteoporosis:
-        flags.append(Flag("osteoporosis", Severity.MEDIUM, "Osteoporosis: reduce pressure"))
+        flags.append(_flag(FlagCode.OSTEOPOROSIS, Severity.MEDIUM, "Osteoporosis: reduce pressure"))
     if intake.skin_condition:
-        flags.append(Flag("skin_condition", Severity.LOW, "Skin condition: avoid the area"))
-    order = {s.value: i for i, s in enumerate(reversed(Severity))}
-    return sorted(flags, key=lambda f: order[f.severity])
+        flags.append(_flag(FlagCode.SKIN_CONDITION, Severity.LOW, "Skin condition: avoid the area"))
+    present = [flag for flag in flags if flag is not None]
+    return sorted(present, key=lambda flag: _SEVERITY_ORDER[flag.severity])

@@ -46,6 +46,9 @@ class Client(models.Model):
         return f"{self.first_name} {self.last_name}".strip()
 
 
+PREGNANCY_WEEKS_MAX = 45
+
+
 class PressurePreference(models.TextChoices):
     LIGHT = "light", "Light"
     MEDIUM = "medium", "Medium"
@@ -58,6 +61,14 @@ class Intake(models.Model):
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="intakes")
     created_at = models.DateTimeField(auto_now_add=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Who entered it: the client themself or the front desk.",
+    )
     conditions = models.TextField(blank=True)
     medications = models.TextField(blank=True)
     allergies = models.TextField(blank=True)
@@ -73,7 +84,7 @@ class Intake(models.Model):
     skin_condition = models.BooleanField(default=False)
     pregnant = models.BooleanField(default=False)
     pregnancy_weeks = models.PositiveSmallIntegerField(
-        null=True, blank=True, validators=[MaxValueValidator(45)]
+        null=True, blank=True, validators=[MaxValueValidator(PREGNANCY_WEEKS_MAX)]
     )
     high_risk_pregnancy = models.BooleanField(default=False)
     pressure_preference = models.CharField(
@@ -92,6 +103,16 @@ class Intake(models.Model):
                 condition=models.Q(consent_given=True, consent_signed_at__isnull=False)
                 & ~models.Q(consent_version=""),
                 name="intake_requires_consent",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(pregnant=True)
+                | models.Q(pregnancy_weeks__isnull=True, high_risk_pregnancy=False),
+                name="intake_pregnancy_details_only_when_pregnant",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(pregnancy_weeks__isnull=True)
+                | models.Q(pregnancy_weeks__lte=PREGNANCY_WEEKS_MAX),
+                name="intake_pregnancy_weeks_range",
             ),
         ]
 

@@ -17,8 +17,14 @@ class ClinicAdmin(admin.ModelAdmin):
 @admin.register(Service)
 class ServiceAdmin(admin.ModelAdmin):
     list_display = ["name", "modality", "duration_minutes", "buffer_minutes", "price", "active"]
-    list_filter = ["modality", "active"]
-    search_fields = ["name"]
+    list_filter = ["modality", "active", "duration_minutes"]
+    search_fields = ["name", "description"]
+    actions = ["deactivate"]
+
+    @admin.action(description="Deactivate selected services (keeps their bookings' history)")
+    def deactivate(self, request, queryset):
+        count = queryset.update(active=False)
+        self.message_user(request, f"{count} service(s) deactivated.")
 
 
 @admin.register(AuditEntry)

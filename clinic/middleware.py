@@ -1,24 +1,6 @@
-import time
-
 from django.utils import timezone
 
-from clinic.models import Clinic
-
-_TTL_SECONDS = 30
-_cached: dict = {"tz": None, "at": 0.0}
-
-
-def clinic_timezone():
-    """The clinic's zone, read at most every 30 s per process (it changes once in a blue moon;
-    Clinic.save() forgets it at once in the process that saved)."""
-    now = time.monotonic()
-    if _cached["tz"] is None or now - _cached["at"] > _TTL_SECONDS:
-        _cached["tz"], _cached["at"] = Clinic.get().tz, now
-    return _cached["tz"]
-
-
-def forget_clinic_timezone() -> None:
-    _cached["tz"] = None
+from clinic.models import clinic_timezone
 
 
 class ClinicTimezoneMiddleware:

@@ -1,3 +1,4 @@
+import time
 import zoneinfo
 from datetime import timedelta
 from decimal import Decimal
@@ -6,7 +7,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
@@ -61,6 +62,9 @@ class Clinic(models.Model):
             models.CheckConstraint(
                 condition=models.Q(slot_interval_minutes__gte=5), name="clinic_slot_interval_min"
             ),
+            models.CheckConstraint(
+                condition=models.Q(booking_horizon_days__gte=1), name="clinic_booking_horizon_min"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -68,8 +72,6 @@ class Clinic(models.Model):
 
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
-        from clinic.middleware import forget_clinic_timezone
-
         forget_clinic_timezone()
 
     @classmethod
@@ -86,10 +88,17 @@ class Clinic(models.Model):
         return timedelta(hours=self.cancellation_window_hours)
 
 
+SERVICE_MAX_MINUTES = 480  # a working day: anything longer is a typo
+
+
 class Service(models.Model):
+    """A bookable treatment. One that has bookings is deactivated, never deleted."""
+
     name = models.CharField(max_length=120)
     modality = models.CharField(max_length=32, choices=Modality.choices)
-    duration_minutes = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
+    duration_minutes = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(SERVICE_MAX_MINUTES)]
+    )
     buffer_minutes = models.PositiveSmallIntegerField(default=0)
     price = models.DecimalField(
         max_digits=8, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
@@ -102,6 +111,10 @@ class Service(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(duration_minutes__gt=0), name="service_duration_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(duration_minutes__lte=SERVICE_MAX_MINUTES),
+                name="service_duration_max",
             ),
             models.CheckConstraint(condition=models.Q(price__gte=0), name="service_price_nonneg"),
         ]
@@ -168,3 +181,20 @@ class AuditEntry(models.Model):
     def __str__(self) -> str:
         target = f"{self.object_type} {self.object_id}" if self.object_id else self.object_type
         return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.action} {target}"
+
+
+_TTL_SECONDS = 30
+_cached: dict = {"tz": None, "at": 0.0}
+
+
+def clinic_timezone():
+    """The clinic's zone, read at most every 30 s per process (it changes once in a blue moon;
+    Clinic.save() forgets it at once in the process that saved)."""
+    now = time.monotonic()
+    if _cached["tz"] is None or now - _cached["at"] > _TTL_SECONDS:
+        _cached["tz"], _cached["at"] = Clinic.get().tz, now
+    return _cached["tz"]
+
+
+def forget_clinic_timezone() -> None:
+    _cached["tz"] = None

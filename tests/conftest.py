@@ -1,7 +1,7 @@
 import pytest
 from django.core.cache import cache
 
-from clinic.middleware import forget_clinic_timezone
+from clinic.models import forget_clinic_timezone
 from tests import factories
 
 
@@ -16,7 +16,7 @@ def _fresh_cache():
 
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
-    """PBKDF2 is slow on purpose; tests hash hundreds of passwords."""
+    """PBKDF2 costs ~0.5 s a login on this machine; tests make many logins and test no hashing."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
@@ -38,3 +38,33 @@ def anon():
 @pytest.fixture
 def admin_api(admin_user):
     return factories.api_as(admin_user)
+
+
+@pytest.fixture
+def cast(db, clinic):
+    """One of each kind of caller, with an API client each: `cast.api[role]`.
+
+    Roles: anonymous, client, therapist (Tess, whose records are under test), other_therapist
+    (Omar), admin.
+    """
+    from types import SimpleNamespace
+
+    from clinic.models import Modality
+
+    tess = factories.make_therapist(display_name="Tess", modalities=[Modality.TRIGGER_POINT])
+    omar = factories.make_therapist(display_name="Omar", modalities=[Modality.DEEP_TISSUE])
+    client = factories.make_client()
+    admin = factories.make_admin()
+    return SimpleNamespace(
+        tess=tess,
+        omar=omar,
+        client=client,
+        admin=admin,
+        api={
+            "anonymous": factories.api_as(None),
+            "client": factories.api_as(client.user),
+            "therapist": factories.api_as(tess.user),
+            "other_therapist": factories.api_as(omar.user),
+            "admin": factories.api_as(admin),
+        },
+    )

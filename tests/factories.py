@@ -102,3 +102,13 @@ def api_as(user=None) -> APIClient:
         token, _ = Token.objects.get_or_create(user=user)
         client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     return client
+
+
+def make_intake(client, *, reported_trigger_points=(), **fields):
+    """An intake with consent (through the service, so the same rules apply); pass contra-
+    indication booleans such as `takes_anticoagulants=True` to raise flags."""
+    from clients.services import record_intake
+
+    defaults = {"consent_given": True, "consent_version": "2026-01"}
+    defaults.update(fields)
+    return record_intake(client, reported_trigger_points=reported_trigger_points, **defaults)

@@ -2,7 +2,14 @@ import secrets
 from datetime import date
 
 from django.conf import settings
-from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import (
+    ArrayField,
+    DateTimeRangeField,
+    DecimalRangeField,
+    RangeBoundary,
+    RangeOperators,
+)
 from django.db import models
 
 from clinic.models import Modality, Service
@@ -10,6 +17,23 @@ from clinic.models import Modality, Service
 
 def new_calendar_token() -> str:
     return secrets.token_urlsafe(24)
+
+
+class SecondsOfDay(models.Func):
+    """A time of day as seconds since midnight (numeric, immutable: usable in a constraint)."""
+
+    template = "EXTRACT(EPOCH FROM %(expressions)s)::numeric"
+    output_field = models.DecimalField()
+
+
+class NumRange(models.Func):
+    function = "NUMRANGE"
+    output_field = DecimalRangeField()
+
+
+class TsTzRange(models.Func):
+    function = "TSTZRANGE"
+    output_field = DateTimeRangeField()
 
 
 class Therapist(models.Model):
@@ -29,7 +53,19 @@ class Therapist(models.Model):
     calendar_token = models.CharField(max_length=64, unique=True, default=new_calendar_token)
 
     class Meta:
-        ordering = ["display_name"]
+        ordering = ["display_name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(modalities__contained_by=Modality.values),
+                name="therapist_modalities_known",
+            ),
+            models.UniqueConstraint(
+                fields=["license_number"],
+                condition=~models.Q(license_number=""),
+                name="therapist_license_number_unique",
+                violation_error_message="Another therapist already has this license number.",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.display_name
@@ -39,7 +75,9 @@ class Therapist(models.Model):
 
 
 class WorkingHours(models.Model):
-    """A weekly interval of work in the clinic's local time; several per day are allowed."""
+    """A weekly interval of work in the clinic's local time; several per day are allowed, none
+    overlapping another of the same therapist and day (half-open: 9-12 and 12-17 may touch).
+    An interval ends on its own day: no interval runs past midnight."""
 
     therapist = models.ForeignKey(Therapist, on_delete=models.CASCADE, related_name="working_hours")
     weekday = models.PositiveSmallIntegerField(help_text="0 = Monday ... 6 = Sunday")
@@ -57,6 +95,18 @@ class WorkingHours(models.Model):
                 condition=models.Q(end_time__gt=models.F("start_time")),
                 name="working_hours_end_after_start",
             ),
+            ExclusionConstraint(
+                name="working_hours_no_overlap",
+                expressions=[
+                    ("therapist", RangeOperators.EQUAL),
+                    ("weekday", RangeOperators.EQUAL),
+                    (
+                        NumRange(SecondsOfDay("start_time"), SecondsOfDay("end_time")),
+                        RangeOperators.OVERLAPS,
+                    ),
+                ],
+                violation_error_message="These working hours overlap other working hours.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -64,6 +114,9 @@ class WorkingHours(models.Model):
 
 
 class TimeOff(models.Model):
+    """A period the therapist is away. Overlapping time off is refused, not merged: the
+    therapist edits the existing entry instead (half-open periods may touch)."""
+
     therapist = models.ForeignKey(Therapist, on_delete=models.CASCADE, related_name="time_off")
     start = models.DateTimeField()
     end = models.DateTimeField()
@@ -75,6 +128,14 @@ class TimeOff(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(end__gt=models.F("start")), name="time_off_end_after_start"
+            ),
+            ExclusionConstraint(
+                name="time_off_no_overlap",
+                expressions=[
+                    ("therapist", RangeOperators.EQUAL),
+                    (TsTzRange("start", "end", RangeBoundary()), RangeOperators.OVERLAPS),
+                ],
+                violation_error_message="This time off overlaps other time off.",
             ),
         ]
 

@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from bookings.models import Booking, BookingEvent
+from clients.api.serializers import FlagSerializer
 from clients.models import Client
 from clinic.models import Service
 from therapists.models import Therapist
@@ -18,12 +19,6 @@ NAIVE_NOTE = (
     "ISO 8601. A datetime without an offset is read as the clinic's local time (its time zone "
     "is `timezone` at /api/v1/clinic/)."
 )
-
-
-class FlagSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    severity = serializers.CharField()
-    label = serializers.CharField()
 
 
 class BookingEventSerializer(serializers.ModelSerializer):

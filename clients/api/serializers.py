@@ -1,16 +1,153 @@
+"""Shapes of the client record and intakes on the wire: translation only, no decisions."""
+
+from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from clients.models import Client
+from clients.contraindications import FlagCode, Severity, flags_for_intake
+from clients.models import Client, Intake, ReportedTriggerPoint
+from clients.selectors import latest_intake_of, may_see_staff_notes
+from clinic.models import clinic_timezone
+from clinic.roles import is_admin
+
+MAX_REPORTED_TRIGGER_POINTS = 60
 
 
-def validate_not_future(value):
-    if value and value > timezone.localdate():
-        raise serializers.ValidationError("Date of birth cannot be in the future.")
-    return value
+def _clinic_tz(context: dict):
+    """The clinic's zone, read once per serializer tree (lists ask for it once, not per row)."""
+    if "clinic_tz" not in context:
+        context["clinic_tz"] = clinic_timezone()
+    return context["clinic_tz"]
+
+
+def _clinic_today(context: dict):
+    return timezone.localdate(timezone=_clinic_tz(context))
+
+
+class ClinicDateTimeField(serializers.DateTimeField):
+    """Answers in the clinic's time zone and reads a naive datetime as the clinic's wall time."""
+
+    def default_timezone(self):
+        return _clinic_tz(self.context)
+
+
+class FlagSerializer(serializers.Serializer):
+    code = serializers.ChoiceField(choices=FlagCode.choices)
+    severity = serializers.ChoiceField(choices=Severity.choices)
+    label = serializers.CharField()
+
+
+def _flags(intake, context: dict) -> list[dict]:
+    return [flag.as_dict() for flag in flags_for_intake(intake, _clinic_today(context))]
+
+
+class ReportedTriggerPointSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ReportedTriggerPoint
+        fields = ["id", "muscle", "side", "pain", "refers_to", "note"]
+        read_only_fields = ["id"]
+
+
+class IntakeSerializer(serializers.ModelSerializer):
+    """One intake form, with the trigger points the client reported and the flags it raises."""
+
+    reported_trigger_points = ReportedTriggerPointSerializer(
+        many=True, required=False, max_length=MAX_REPORTED_TRIGGER_POINTS
+    )
+    flags = serializers.SerializerMethodField()
+    created_at = ClinicDateTimeField(read_only=True)
+    consent_signed_at = ClinicDateTimeField(
+        required=False,
+        allow_null=True,
+        help_text="When consent was signed; the server sets now when it is not given.",
+    )
+    consent_given = serializers.BooleanField(
+        help_text="Must be true: an intake without consent to treatment is refused."
+    )
+    consent_version = serializers.CharField(
+        max_length=40, help_text="Which version of the consent text the client agreed to."
+    )
+
+    class Meta:
+        model = Intake
+        fields = [
+            "id",
+            "client",
+            "created_at",
+            "recorded_by",
+            "conditions",
+            "medications",
+            "allergies",
+            "recent_injuries",
+            "recent_surgery",
+            "recent_surgery_date",
+            "takes_anticoagulants",
+            "history_of_dvt",
+            "bleeding_disorder",
+            "fever_or_infection",
+            "osteoporosis",
+            "cancer_under_treatment",
+            "skin_condition",
+            "pregnant",
+            "pregnancy_weeks",
+            "high_risk_pregnancy",
+            "pressure_preference",
+            "areas_of_concern",
+            "consent_given",
+            "consent_version",
+            "consent_signed_at",
+            "reported_trigger_points",
+            "flags",
+        ]
+        read_only_fields = ["id", "client", "created_at", "recorded_by"]
+
+    @extend_schema_field(FlagSerializer(many=True))
+    def get_flags(self, intake) -> list[dict]:
+        return _flags(intake, self.context)
+
+
+class IntakeSummarySerializer(serializers.ModelSerializer):
+    """The latest intake as shown on the client record (the flags sit on the client)."""
+
+    created_at = ClinicDateTimeField(read_only=True)
+    consent_signed_at = ClinicDateTimeField(read_only=True)
+    reported_trigger_points = ReportedTriggerPointSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Intake
+        fields = [
+            "id",
+            "created_at",
+            "conditions",
+            "medications",
+            "allergies",
+            "recent_injuries",
+            "recent_surgery",
+            "recent_surgery_date",
+            "pregnant",
+            "pregnancy_weeks",
+            "pressure_preference",
+            "areas_of_concern",
+            "consent_version",
+            "consent_signed_at",
+            "reported_trigger_points",
+        ]
+        read_only_fields = fields
 
 
 class ClientSerializer(serializers.ModelSerializer):
+    """A client record. `staff_notes` is answered to admins and therapists only (never to the
+    client it is about) and only admins write it; `flags` are the active contraindication
+    flags of the latest intake."""
+
+    has_login = serializers.SerializerMethodField()
+    flags = serializers.SerializerMethodField()
+    created_at = ClinicDateTimeField(read_only=True)
+    staff_notes = serializers.CharField(
+        required=False, allow_blank=True, help_text="Admins and therapists only."
+    )
+
     class Meta:
         model = Client
         fields = [
@@ -24,21 +161,60 @@ class ClientSerializer(serializers.ModelSerializer):
             "emergency_contact_name",
             "emergency_contact_phone",
             "marketing_consent",
+            "staff_notes",
+            "has_login",
+            "created_at",
+            "flags",
         ]
-        read_only_fields = ["id"]
+        read_only_fields = ["id", "has_login", "created_at", "flags"]
 
-    def validate_date_of_birth(self, value):
-        return validate_not_future(value)
+    def _viewer(self):
+        request = self.context.get("request")
+        return request.user if request is not None else None
+
+    def get_has_login(self, client) -> bool:
+        return client.user_id is not None
+
+    @extend_schema_field(FlagSerializer(many=True))
+    def get_flags(self, client) -> list[dict]:
+        return _flags(latest_intake_of(client), self.context)
+
+    def validate(self, attrs):
+        if "staff_notes" in attrs and not is_admin(self._viewer()):
+            # A client's own edits never reach the staff's notes about them.
+            attrs.pop("staff_notes")
+        return attrs
+
+    def to_representation(self, client):
+        data = super().to_representation(client)
+        viewer = self._viewer()
+        if viewer is None or not may_see_staff_notes(viewer, client):
+            data.pop("staff_notes", None)
+        return data
+
+
+class ClientDetailSerializer(ClientSerializer):
+    """The client record with a summary of their latest intake."""
+
+    latest_intake = serializers.SerializerMethodField()
+
+    class Meta(ClientSerializer.Meta):
+        fields = [*ClientSerializer.Meta.fields, "latest_intake"]
+        read_only_fields = [*ClientSerializer.Meta.read_only_fields, "latest_intake"]
+
+    @extend_schema_field(IntakeSummarySerializer(allow_null=True))
+    def get_latest_intake(self, client) -> dict | None:
+        intake = latest_intake_of(client)
+        if intake is None:
+            return None
+        return IntakeSummarySerializer(intake, context=self.context).data
 
 
 class RegisterSerializer(serializers.Serializer):
-    username = serializers.CharField(max_length=150)
+    username = serializers.CharField(max_length=150, validators=[UnicodeUsernameValidator()])
     password = serializers.CharField(write_only=True, style={"input_type": "password"})
     email = serializers.EmailField()
     first_name = serializers.CharField(max_length=100)
     last_name = serializers.CharField(max_length=100)
     phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
     date_of_birth = serializers.DateField(required=False, allow_null=True)
-
-    def validate_date_of_birth(self, value):
-        return validate_not_future(value)

@@ -1,7 +1,13 @@
 from django.urls import path
+from rest_framework.routers import SimpleRouter
 
 from clients.api import views
 
+router = SimpleRouter()
+router.register("clients", views.ClientViewSet, basename="client")
+router.register(r"clients/(?P<client_pk>\d+)/intakes", views.IntakeViewSet, basename="intake")
+
 urlpatterns = [
     path("auth/register/", views.RegisterView.as_view(), name="auth-register"),
+    *router.urls,
 ]

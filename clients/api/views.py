@@ -1,10 +1,23 @@
-from drf_spectacular.utils import extend_schema
-from rest_framework import permissions, status
+from functools import cached_property
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from clients.api.serializers import ClientSerializer, RegisterSerializer
-from clients.services import register_client
+from clients.api.filters import ClientFilter
+from clients.api.permissions import ClientRecordPermission, IntakePermission
+from clients.api.serializers import (
+    ClientDetailSerializer,
+    ClientSerializer,
+    IntakeSerializer,
+    RegisterSerializer,
+)
+from clients.models import Intake
+from clients.selectors import visible_clients, with_latest_intake
+from clients.services import create_client, record_intake, register_client, update_client
 
 
 class RegisterView(APIView):
@@ -13,9 +26,78 @@ class RegisterView(APIView):
     permission_classes = [permissions.AllowAny]
     throttle_scope = "auth"
 
-    @extend_schema(request=RegisterSerializer, responses={201: ClientSerializer})
+    @extend_schema(request=RegisterSerializer, responses={201: ClientDetailSerializer})
     def post(self, request):
         serializer = RegisterSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         client = register_client(**serializer.validated_data)
-        return Response(ClientSerializer(client).data, status=status.HTTP_201_CREATED)
+        data = ClientDetailSerializer(client, context={"request": request}).data
+        return Response(data, status=status.HTTP_201_CREATED)
+
+
+class ClientViewSet(
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Client records. Admins: all, and create clients without a login (front desk).
+    Therapists: read the clients they have a booking with. Clients: their own record.
+    Any other record answers 404. There is no delete: records are kept (anonymised later)."""
+
+    permission_classes = [permissions.IsAuthenticated, ClientRecordPermission]
+    filterset_class = ClientFilter
+    search_fields = ["first_name", "last_name", "email", "phone"]
+    ordering_fields = ["last_name", "first_name", "created_at", "date_of_birth"]
+
+    def get_queryset(self):
+        clients = visible_clients(self.request.user)
+        return with_latest_intake(clients, trigger_points=self.action != "list")
+
+    def get_serializer_class(self):
+        return ClientSerializer if self.action == "list" else ClientDetailSerializer
+
+    def perform_create(self, serializer):
+        serializer.instance = create_client(**serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = update_client(serializer.instance, **serializer.validated_data)
+
+
+CLIENT_PK = OpenApiParameter(
+    "client_pk", OpenApiTypes.INT, OpenApiParameter.PATH, description="The client's id."
+)
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[CLIENT_PK]),
+    create=extend_schema(parameters=[CLIENT_PK]),
+    retrieve=extend_schema(parameters=[CLIENT_PK]),
+)
+class IntakeViewSet(
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """A client's intake forms, newest first. Intakes are records: a new one is added, none is
+    edited. Admins and the client add them; the client's therapists read them."""
+
+    serializer_class = IntakeSerializer
+    permission_classes = [permissions.IsAuthenticated, IntakePermission]
+    filter_backends: list = []
+
+    @cached_property
+    def client(self):
+        return get_object_or_404(visible_clients(self.request.user), pk=self.kwargs["client_pk"])
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Intake.objects.none()
+        return self.client.intakes.prefetch_related("reported_trigger_points")
+
+    def perform_create(self, serializer):
+        serializer.instance = record_intake(
+            self.client, recorded_by=self.request.user, **serializer.validated_data
+        )

@@ -1,5 +1,6 @@
 """One error format for the API: 400 `{"field": [...]}`, others `{"detail": ...}`."""
 
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -13,7 +14,10 @@ class Conflict(exceptions.APIException):
 
 def as_drf_validation_error(exc: DjangoValidationError) -> exceptions.ValidationError:
     if hasattr(exc, "error_dict"):
-        return exceptions.ValidationError(exc.message_dict)
+        errors = exc.message_dict
+        if NON_FIELD_ERRORS in errors:  # Django's "__all__" is DRF's "non_field_errors"
+            errors.setdefault("non_field_errors", []).extend(errors.pop(NON_FIELD_ERRORS))
+        return exceptions.ValidationError(errors)
     return exceptions.ValidationError({"non_field_errors": exc.messages})
 
 

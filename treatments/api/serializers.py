@@ -4,8 +4,8 @@ active contraindication flags; trigger point progress."""
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from bookings.api.serializers import FlagSerializer
 from bookings.models import Booking
+from clients.api.serializers import FlagSerializer
 from clients.selectors import active_flags_by_client
 from clinic.vocabulary import Muscle, Side
 from treatments.models import Amendment, TreatedTriggerPoint, TreatmentNote

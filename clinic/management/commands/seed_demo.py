@@ -11,10 +11,11 @@ from django.utils import timezone
 from bookings import services as booking_services
 from bookings.models import Booking, BookingStatus
 from bookings.notifications import booking_changed
-from clients.models import Client, Intake, ReportedTriggerPoint
+from clients.models import Client, Intake
+from clients.services import record_intake
 from clinic.models import Clinic, Modality, Service
 from clinic.vocabulary import Muscle, Referral, Side, Technique
-from therapists.models import Therapist, WorkingHours
+from therapists.models import Therapist, TimeOff, WorkingHours
 from treatments import services as charting
 from treatments.models import TreatmentNote
 
@@ -80,6 +81,7 @@ CLIENTS = [
     ("carl", "Carl", "Bishop", "carl@example.com"),
     ("dana", "Dana", "Okafor", "dana@example.com"),
     ("eli", "Eli", "Novak", "eli@example.com"),
+    ("fay", "Fay", "Laurent", "fay@example.com"),
 ]
 
 
@@ -140,6 +142,14 @@ class Command(BaseCommand):
                     for days, s, e in intervals
                     for d in days
                 )
+                if username == "lina":  # a long weekend away, three weeks out
+                    friday = _next_weekday(timezone.localdate() + timedelta(days=21), 4)
+                    TimeOff.objects.create(
+                        therapist=therapist,
+                        start=datetime.combine(friday, time(0), tzinfo=clinic.tz),
+                        end=datetime.combine(friday + timedelta(days=3), time(0), tzinfo=clinic.tz),
+                        reason="Continuing education course",
+                    )
             therapists[username] = therapist
 
         clients = {}
@@ -159,36 +169,52 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("Demo clinic ready."))
 
     def _intake(self, client, username):
-        intake = Intake.objects.create(
-            client=client,
-            conditions="Tension headaches" if username == "carl" else "",
-            medications="Warfarin" if username == "dana" else "",
-            takes_anticoagulants=username == "dana",
-            pressure_preference="firm",
-            areas_of_concern="Neck and upper back",
-            consent_given=True,
-            consent_version="2026-01",
-            consent_signed_at=timezone.now(),
-        )
-        ReportedTriggerPoint.objects.bulk_create(
-            [
-                ReportedTriggerPoint(
-                    intake=intake,
-                    muscle=Muscle.UPPER_TRAPEZIUS,
-                    side=Side.RIGHT,
-                    pain=7,
-                    refers_to=Referral.HEADACHE,
-                    note="Behind the right eye by afternoon",
-                ),
-                ReportedTriggerPoint(
-                    intake=intake,
-                    muscle=Muscle.LEVATOR_SCAPULAE,
-                    side=Side.LEFT,
-                    pain=5,
-                    refers_to=Referral.NECK,
-                ),
+        today = timezone.localdate(timezone=Clinic.get().tz)
+        health = {
+            "carl": {"conditions": "Tension headaches"},
+            # Raises the anticoagulants flag.
+            "dana": {"medications": "Warfarin", "takes_anticoagulants": True},
+            "eli": {"allergies": "Nut oils"},
+            # Raises the recent surgery flag (for 12 weeks after the seed runs).
+            "fay": {
+                "recent_surgery": "Left shoulder arthroscopy",
+                "recent_surgery_date": today - timedelta(weeks=5),
+                "areas_of_concern": "Left shoulder and upper back",
+            },
+        }[username]
+        points = [
+            {
+                "muscle": Muscle.UPPER_TRAPEZIUS,
+                "side": Side.RIGHT,
+                "pain": 7,
+                "refers_to": Referral.HEADACHE,
+                "note": "Behind the right eye by afternoon",
+            },
+            {
+                "muscle": Muscle.LEVATOR_SCAPULAE,
+                "side": Side.LEFT,
+                "pain": 5,
+                "refers_to": Referral.NECK,
+            },
+        ]
+        if username == "fay":
+            points = [
+                {
+                    "muscle": Muscle.INFRASPINATUS,
+                    "side": Side.LEFT,
+                    "pain": 6,
+                    "refers_to": Referral.SHOULDER,
+                    "note": "Deep ache at the front of the shoulder",
+                }
             ]
-        )
+        fields = {
+            "pressure_preference": "firm",
+            "areas_of_concern": "Neck and upper back",
+            "consent_given": True,
+            "consent_version": "2026-01",
+            **health,
+        }
+        record_intake(client, recorded_by=client.user, reported_trigger_points=points, **fields)
 
     def _bookings(self, clinic, therapists, clients, services):
         if Booking.objects.filter(client=clients["carl"]).exists():

@@ -1,0 +1,132 @@
+import pytest
+
+from clinic.models import Modality, Service
+from tests import factories
+from therapists.models import Therapist
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "/admin/therapists/therapist/",
+        "/admin/therapists/therapist/?active__exact=1&q=Tess",
+        "/admin/therapists/workinghours/",
+        "/admin/therapists/timeoff/",
+        "/admin/clinic/service/",
+        "/admin/clinic/clinic/",
+        "/admin/therapists/therapist/add/",
+    ],
+)
+def test_admin_pages_open(admin_client, cast, page):
+    assert admin_client.get(page).status_code == 200
+
+
+def test_the_therapist_page_shows_hours_and_time_off_inline(admin_client, cast):
+    page = admin_client.get(f"/admin/therapists/therapist/{cast.tess.pk}/change/")
+
+    assert page.status_code == 200
+    assert b"working_hours-TOTAL_FORMS" in page.content
+    assert b"time_off-TOTAL_FORMS" in page.content
+
+
+def form(user, services=(), modalities=("trigger_point",), hours=()):
+    data = {
+        "user": user.pk,
+        "display_name": "Ines Duarte",
+        "bio": "",
+        "photo_url": "",
+        "license_number": "",
+        "license_expires_on": "",
+        "modalities": list(modalities),
+        "services": [s.pk for s in services],
+        "active": "on",
+        "working_hours-TOTAL_FORMS": len(hours),
+        "working_hours-INITIAL_FORMS": 0,
+        "working_hours-MIN_NUM_FORMS": 0,
+        "working_hours-MAX_NUM_FORMS": 1000,
+        "time_off-TOTAL_FORMS": 0,
+        "time_off-INITIAL_FORMS": 0,
+        "time_off-MIN_NUM_FORMS": 0,
+        "time_off-MAX_NUM_FORMS": 1000,
+    }
+    for i, (weekday, start, end) in enumerate(hours):
+        data[f"working_hours-{i}-weekday"] = weekday
+        data[f"working_hours-{i}-start_time"] = start
+        data[f"working_hours-{i}-end_time"] = end
+    return data
+
+
+def test_admin_adds_a_therapist_with_hours(admin_client, db):
+    user = factories.make_user("ines")
+    service = factories.make_service()
+
+    response = admin_client.post(
+        "/admin/therapists/therapist/add/",
+        form(user, [service], hours=[(0, "09:00", "12:00"), (0, "13:00", "17:00")]),
+    )
+
+    assert response.status_code == 302
+    therapist = Therapist.objects.get(user=user)
+    assert therapist.working_hours.count() == 2
+    assert therapist.modalities == [Modality.TRIGGER_POINT]
+
+
+def test_admin_refuses_overlapping_rows_entered_together(admin_client, db):
+    user = factories.make_user("ines")
+
+    response = admin_client.post(
+        "/admin/therapists/therapist/add/",
+        form(user, hours=[(0, "09:00", "12:00"), (0, "11:00", "17:00")]),
+    )
+
+    assert response.status_code == 200
+    assert b"Two of these rows overlap" in response.content
+    assert not Therapist.objects.filter(user=user).exists()
+
+
+def test_admin_refuses_a_service_outside_the_modalities(admin_client, db):
+    user = factories.make_user("ines")
+    deep = factories.make_service(modality=Modality.DEEP_TISSUE)
+
+    response = admin_client.post("/admin/therapists/therapist/add/", form(user, [deep]))
+
+    assert response.status_code == 200
+    assert b"does not practise" in response.content
+    assert not Therapist.objects.filter(user=user).exists()
+
+
+def test_admin_refuses_a_new_row_overlapping_a_saved_one(admin_client, cast):
+    existing = list(cast.tess.working_hours.all())
+    data = form(cast.tess.user, hours=[(h.weekday, "09:00", "17:00") for h in existing])
+    data["display_name"] = "Tess"
+    data["working_hours-INITIAL_FORMS"] = len(existing)
+    for i, hours in enumerate(existing):
+        data[f"working_hours-{i}-id"] = hours.pk
+        data[f"working_hours-{i}-therapist"] = cast.tess.pk
+    new = len(existing)
+    data.update(
+        {
+            "working_hours-TOTAL_FORMS": new + 1,
+            f"working_hours-{new}-weekday": 0,
+            f"working_hours-{new}-start_time": "16:00",
+            f"working_hours-{new}-end_time": "18:00",
+        }
+    )
+
+    response = admin_client.post(f"/admin/therapists/therapist/{cast.tess.pk}/change/", data)
+
+    assert response.status_code == 200
+    assert b"Two of these rows overlap" in response.content
+    assert cast.tess.working_hours.count() == len(existing)
+
+
+def test_admin_deactivates_services_in_bulk(admin_client, db):
+    services = [factories.make_service(duration_minutes=m) for m in (30, 60)]
+
+    response = admin_client.post(
+        "/admin/clinic/service/",
+        {"action": "deactivate", "_selected_action": [s.pk for s in services]},
+    )
+
+    assert response.status_code == 302
+    assert [s.active for s in Service.objects.order_by("duration_minutes")] == [False, False]

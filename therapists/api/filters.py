@@ -1,0 +1,42 @@
+import django_filters
+
+from clinic.models import Modality, Service
+from therapists.models import Therapist, TimeOff, WorkingHours
+
+
+class TherapistFilter(django_filters.FilterSet):
+    modality = django_filters.ChoiceFilter(
+        choices=Modality.choices, method="filter_modality", help_text="Practises this modality."
+    )
+    service = django_filters.ModelChoiceFilter(
+        field_name="services", queryset=Service.objects.all(), help_text="Offers this service."
+    )
+    active = django_filters.BooleanFilter()
+
+    class Meta:
+        model = Therapist
+        fields = ["modality", "service", "active"]
+
+    def filter_modality(self, queryset, name, value):
+        return queryset.filter(modalities__contains=[value])
+
+
+class WorkingHoursFilter(django_filters.FilterSet):
+    weekday = django_filters.NumberFilter()
+
+    class Meta:
+        model = WorkingHours
+        fields = ["weekday"]
+
+
+class TimeOffFilter(django_filters.FilterSet):
+    ends_after = django_filters.IsoDateTimeFilter(
+        field_name="end", lookup_expr="gt", help_text="Time off still running at or after this."
+    )
+    starts_before = django_filters.IsoDateTimeFilter(
+        field_name="start", lookup_expr="lt", help_text="Time off that begins before this."
+    )
+
+    class Meta:
+        model = TimeOff
+        fields = ["ends_after", "starts_before"]

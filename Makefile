@@ -46,6 +46,7 @@ bench: $(VENV)/.runtime
 	$(BENCH_VENV)/bin/python -m pip install --quiet -r bench/requirements.txt
 	$(EMBEDDED) $(BENCH_VENV)/bin/python bench/availability.py
 	$(EMBEDDED) $(BENCH_VENV)/bin/python bench/booking_race.py
+	$(EMBEDDED) $(BENCH_VENV)/bin/python bench/reminders.py
 
 clean-var:
 	rm -rf var/

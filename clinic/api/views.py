@@ -8,12 +8,12 @@ from rest_framework import exceptions, generics, permissions, serializers, statu
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from clinic.api.filters import ServiceFilter
 from clinic.api.permissions import IsAdminOrReadOnly
 from clinic.api.serializers import ClinicSerializer, ServiceSerializer
+from clinic.api.throttling import ResilientScopedRateThrottle
 from clinic.models import Clinic, Service
 from clinic.roles import client_of, is_admin, role_of, therapist_of
 from clinic.services import create_service, retire_service, update_clinic, update_service
@@ -77,7 +77,7 @@ class TokenView(ObtainAuthToken):
     (django-axes); a locked-out request answers 429 and says when to try again.
     """
 
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ResilientScopedRateThrottle]
     throttle_scope = "auth"
 
     def post(self, request, *args, **kwargs):

@@ -3,6 +3,7 @@
 from datetime import date, time, timedelta
 
 import pytest
+from django.test import override_settings
 from rest_framework.throttling import SimpleRateThrottle
 
 from bookings.models import Booking, BookingEvent
@@ -261,3 +262,19 @@ def test_working_hours_added_later_are_bookable(world):
     response = post_as_client(world, payload(world, start=local(2026, 5, 9, 10)))
 
     assert response.status_code == 201
+
+
+def test_bookings_are_still_taken_when_redis_is_down(world):
+    # Throttle counters live in Redis; nothing listens on port 1.
+    dead_redis = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    }
+    with override_settings(CACHES=dead_redis):
+        response = post_as_client(world, payload(world))
+
+    assert response.status_code == 201, response.content
+    assert Booking.objects.filter(pk=response.json()["id"]).exists()

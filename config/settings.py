@@ -8,6 +8,9 @@ DEBUG          1/0 (default 0)
 ALLOWED_HOSTS  comma-separated (default: localhost names when DEBUG, none otherwise)
 EMAIL_URL      smtp://user:pass@host:587?tls=1, console://, file:///path or locmem://
 SITE_URL       public base URL used in emails (cancel links)
+SMS_ENABLED    1/0 (default 0): also send reminders and notices by SMS to clients with a phone
+SMS_BACKEND    dotted path of the SMS backend (default bookings.channels.ConsoleSmsBackend)
+REMINDER_DISPATCH_EVERY  seconds between dispatcher runs (default 60)
 """
 
 import os
@@ -187,7 +190,16 @@ CELERY_TASK_SOFT_TIME_LIMIT = 90
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
-CELERY_BEAT_SCHEDULE: dict = {}
+# Reminders and notices are rows; this scan claims and sends what is due (bookings.reminders).
+# A run that waited longer than the interval is dropped (expires): the next one does its work.
+REMINDER_DISPATCH_EVERY = float(os.environ.get("REMINDER_DISPATCH_EVERY", "60"))
+CELERY_BEAT_SCHEDULE: dict = {
+    "dispatch-reminders-and-notices": {
+        "task": "bookings.tasks.dispatch_due",
+        "schedule": REMINDER_DISPATCH_EVERY,
+        "options": {"expires": REMINDER_DISPATCH_EVERY},
+    },
+}
 
 # --- Email -----------------------------------------------------------------------------------
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Kneadly <no-reply@kneadly.local>")
@@ -224,6 +236,8 @@ def email_settings(url: str) -> dict:
 _default_email = f"file://{KNEADLY_MAIL_DIR}" if KNEADLY_MAIL_DIR else "console://"
 globals().update(email_settings(os.environ.get("EMAIL_URL", _default_email)))
 EMAIL_TIMEOUT = 10
+SMS_ENABLED = env_bool("SMS_ENABLED", False)
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "bookings.channels.ConsoleSmsBackend")
 
 # --- REST framework --------------------------------------------------------------------------
 REST_FRAMEWORK = {

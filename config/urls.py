@@ -9,6 +9,7 @@ api_v1 = [
     path("", include("therapists.api.urls")),
     path("", include("clients.api.urls")),
     path("", include("bookings.api.urls")),
+    path("", include("bookings.api.reminder_urls")),
     path("", include("treatments.api.urls")),
     path("", include("bookings.api.report_urls")),
 ]

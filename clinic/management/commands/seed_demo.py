@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from bookings import services as booking_services
 from bookings.models import Booking, BookingStatus
+from bookings.notifications import booking_changed
 from clients.models import Client, Intake
 from clients.services import record_intake
 from clinic.models import Clinic, Modality, Service
@@ -164,6 +165,7 @@ class Command(BaseCommand):
 
         self._bookings(clinic, therapists, clients, services)
         self._treatment_notes(therapists["tess"], clients["carl"])
+        self._reminder_demo(clinic, therapists, clients, services)
         self.stdout.write(self.style.SUCCESS("Demo clinic ready."))
 
     def _intake(self, client, username):
@@ -292,3 +294,27 @@ class Command(BaseCommand):
                 user=tess.user, booking=booking, treated_trigger_points=points, **soap
             )
             charting.sign_note(user=tess.user, note=note)
+
+    def _reminder_demo(self, clinic, therapists, clients, services):
+        """An upcoming booking whose 2-hour reminder goes out a few minutes after `make run`
+        (to var/mail/), unless the demo client already has one that has not ended."""
+        client = clients["eli"]
+        now = timezone.now()
+        if Booking.objects.active().filter(client=client, end__gt=now).exists():
+            return
+        start = (now + timedelta(hours=2, minutes=2)).replace(second=0, microsecond=0)
+        start += timedelta(minutes=-start.minute % 5)
+        # Inserted directly, like the past visits: whenever `make run` starts, the time may be
+        # outside the therapist's hours or off the slot grid. The seam still plans its reminders.
+        booking = Booking(
+            therapist=therapists["omar"],
+            client=client,
+            service=services[(Modality.DEEP_TISSUE, 60)],
+            status=BookingStatus.CONFIRMED,
+            notes="Demo: its 2-hour reminder goes out a few minutes after the seed.",
+        )
+        booking.set_times(start)
+        booking.save()
+        booking_changed(booking, previous_status=None)
+        due = timezone.localtime(start - timedelta(hours=2), clinic.tz)
+        self.stdout.write(f"Demo booking {booking.pk}: its reminder goes out at {due:%H:%M %Z}.")

@@ -1,0 +1,39 @@
+"""Celery tasks: thin wrappers around `bookings.reminders`.
+
+No task is scheduled per appointment (no ETA/countdown): with Redis such messages sit in
+worker memory and are redelivered after the visibility timeout. Rows plus the every-minute
+`dispatch_due` (CELERY_BEAT_SCHEDULE) do the scheduling instead.
+"""
+
+from celery import shared_task
+
+from bookings import reminders
+from bookings.models import Notice, Reminder
+
+# Backoff 5, 10, 20, 40, 80 s (jittered): well inside CLAIM_TTL, which the send keeps
+# extending while it retries, and the broker's visibility timeout (1 h).
+RETRY = {
+    "autoretry_for": reminders.TRANSIENT_ERRORS,
+    "retry_backoff": 5,
+    "retry_backoff_max": 300,
+    "retry_jitter": True,
+    "max_retries": 5,
+}
+
+
+@shared_task(ignore_result=True)
+def dispatch_due(batch_size: int = reminders.BATCH_SIZE) -> int:
+    """Claim due reminders and notices and publish a send task for each."""
+    return reminders.dispatch_due(batch_size=batch_size)
+
+
+@shared_task(bind=True, ignore_result=True, **RETRY)
+def send_reminder(self, reminder_id: int, claim_token: str) -> str:
+    last_try = self.request.retries >= self.max_retries
+    return reminders.send(Reminder, reminder_id, claim_token, last_try=last_try)
+
+
+@shared_task(bind=True, ignore_result=True, **RETRY)
+def send_notice(self, notice_id: int, claim_token: str) -> str:
+    last_try = self.request.retries >= self.max_retries
+    return reminders.send(Notice, notice_id, claim_token, last_try=last_try)

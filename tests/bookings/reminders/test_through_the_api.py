@@ -1,0 +1,61 @@
+"""The booking API's write paths drive reminders and notices through the seam."""
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+
+from bookings.models import Booking
+from tests import factories
+from tests.bookings.conftest import TUESDAY_10, payload
+
+pytestmark = pytest.mark.django_db
+
+
+def reminder_rows(booking_id):
+    booking = Booking.objects.get(pk=booking_id)
+    return sorted(
+        (r.offset_hours, r.due_at, r.status) for r in booking.reminders.filter(status="pending")
+    )
+
+
+def test_book_confirm_reschedule_cancel_plan_reminders_and_send_each_notice_once(
+    world, eager, outbox, django_capture_on_commit_callbacks
+):
+    client_api = factories.api_as(world.client_a.user)
+    admin_api = factories.api_as(world.admin)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        created = client_api.post("/api/v1/bookings/", payload(world))
+    booking_id = created.json()["id"]
+    assert created.status_code == 201
+    assert reminder_rows(booking_id) == [
+        (2, TUESDAY_10 - timedelta(hours=2), "pending"),
+        (24, TUESDAY_10 - timedelta(hours=24), "pending"),
+    ]
+    assert outbox == []  # a request is not confirmed yet
+
+    with django_capture_on_commit_callbacks(execute=True):
+        confirmed = admin_api.post(f"/api/v1/bookings/{booking_id}/confirm/")
+        admin_api.post(f"/api/v1/bookings/{booking_id}/confirm/")  # refused: already confirmed
+    assert confirmed.status_code == 200
+
+    wednesday_10 = TUESDAY_10 + timedelta(days=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        moved = client_api.post(
+            f"/api/v1/bookings/{booking_id}/reschedule/", {"start": wednesday_10.isoformat()}
+        )
+    assert moved.status_code == 200
+    assert reminder_rows(booking_id) == [
+        (2, wednesday_10 - timedelta(hours=2), "pending"),
+        (24, wednesday_10 - timedelta(hours=24), "pending"),
+    ]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        cancelled = client_api.post(f"/api/v1/bookings/{booking_id}/cancel/")
+    assert cancelled.status_code == 200
+
+    listed = client_api.get(f"/api/v1/bookings/{booking_id}/reminders/").json()["results"]
+    assert {(r["offset_hours"], r["status"]) for r in listed} == {(24, "skipped"), (2, "skipped")}
+    subjects = [m.subject.split(" on ")[0] for m in mail.outbox]
+    assert subjects == ["Your appointment is confirmed", "Your appointment is cancelled"]

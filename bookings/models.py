@@ -15,6 +15,74 @@ class TsTzRange(models.Func):
     output_field = DateTimeRangeField()
 
 
+class Room(models.Model):
+    """A treatment room and the services it suits (a table for prenatal, say). A booking holds
+    a room as well as a therapist once the clinic has at least one active room."""
+
+    name = models.CharField(max_length=100, unique=True)
+    active = models.BooleanField(default=True)
+    services = models.ManyToManyField(Service, blank=True, related_name="rooms")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SeriesMode(models.TextChoices):
+    ALL_OR_NOTHING = "all_or_nothing", "All or nothing"
+    BOOK_WHAT_FITS = "book_what_fits", "Book what fits"
+
+
+MAX_SERIES_VISITS = 52
+MAX_EVERY_WEEKS = 26
+
+
+class BookingSeries(models.Model):
+    """A recurring booking: the same service with the same therapist every `every_weeks` weeks
+    at the first visit's local wall time, for `count` visits or until the date `until`."""
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="booking_series")
+    therapist = models.ForeignKey(
+        Therapist, on_delete=models.PROTECT, related_name="booking_series"
+    )
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="booking_series")
+    start = models.DateTimeField(help_text="The first visit.")
+    every_weeks = models.PositiveSmallIntegerField(default=1)
+    count = models.PositiveSmallIntegerField(null=True, blank=True)
+    until = models.DateField(null=True, blank=True)
+    mode = models.CharField(max_length=16, choices=SeriesMode.choices)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "booking series"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(every_weeks__gte=1, every_weeks__lte=MAX_EVERY_WEEKS),
+                name="series_every_weeks_in_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(count__isnull=False, until__isnull=True)
+                | models.Q(count__isnull=True, until__isnull=False),
+                name="series_count_or_until",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(count__isnull=True)
+                | models.Q(count__gte=1, count__lte=MAX_SERIES_VISITS),
+                name="series_count_in_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service} with {self.therapist} for {self.client} (series)"
+
+
 class BookingStatus(models.TextChoices):
     REQUESTED = "requested", "Requested"
     CONFIRMED = "confirmed", "Confirmed"
@@ -39,6 +107,12 @@ class Booking(models.Model):
     therapist = models.ForeignKey(Therapist, on_delete=models.PROTECT, related_name="bookings")
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="bookings")
     service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="bookings")
+    room = models.ForeignKey(
+        Room, on_delete=models.PROTECT, null=True, blank=True, related_name="bookings"
+    )
+    series = models.ForeignKey(
+        BookingSeries, on_delete=models.PROTECT, null=True, blank=True, related_name="bookings"
+    )
     start = models.DateTimeField()
     end = models.DateTimeField()
     blocks_until = models.DateTimeField()
@@ -80,6 +154,14 @@ class Booking(models.Model):
                     ("client", RangeOperators.EQUAL),
                 ],
                 condition=models.Q(status__in=ACTIVE_STATUSES),
+            ),
+            ExclusionConstraint(
+                name="booking_no_room_overlap",
+                expressions=[
+                    (TsTzRange("start", "blocks_until", RangeBoundary()), RangeOperators.OVERLAPS),
+                    ("room", RangeOperators.EQUAL),
+                ],
+                condition=models.Q(status__in=ACTIVE_STATUSES, room__isnull=False),
             ),
         ]
 

@@ -7,7 +7,15 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from bookings.models import Booking, BookingEvent
+from bookings.models import (
+    MAX_EVERY_WEEKS,
+    MAX_SERIES_VISITS,
+    Booking,
+    BookingEvent,
+    BookingSeries,
+    Room,
+    SeriesMode,
+)
 from clients.api.serializers import FlagSerializer
 from clients.models import Client
 from clinic.models import Service
@@ -49,6 +57,8 @@ class BookingSerializer(serializers.ModelSerializer):
             "therapist",
             "client",
             "service",
+            "room",
+            "series",
             "start",
             "end",
             "status",
@@ -84,6 +94,14 @@ class BookingCreateSerializer(serializers.Serializer):
     )
     start = serializers.DateTimeField(help_text=NAIVE_NOTE)
     notes = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    room = serializers.PrimaryKeyRelatedField(
+        queryset=Room.objects.all(),
+        required=False,
+        help_text=(
+            "Admins only: the treatment room (it must suit the service). Left out, the first "
+            "free suitable room is assigned when the clinic has rooms."
+        ),
+    )
 
     def __init__(self, *args, clients=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -166,3 +184,90 @@ class AvailabilitySerializer(serializers.Serializer):
 
 class CalendarLinkSerializer(serializers.Serializer):
     calendar_url = serializers.URLField()
+
+
+class RoomSerializer(serializers.ModelSerializer):
+    """A treatment room and the services it suits."""
+
+    services = serializers.PrimaryKeyRelatedField(
+        queryset=Service.objects.all(), many=True, required=False
+    )
+
+    class Meta:
+        model = Room
+        fields = ["id", "name", "active", "services"]
+
+
+class SeriesCreateSerializer(serializers.Serializer):
+    therapist = serializers.PrimaryKeyRelatedField(queryset=Therapist.objects.all())
+    service = serializers.PrimaryKeyRelatedField(queryset=Service.objects.all())
+    client = serializers.PrimaryKeyRelatedField(
+        queryset=Client.objects.all(),
+        required=False,
+        help_text="Admins only: whom the series is for. A client books for themselves.",
+    )
+    start = serializers.DateTimeField(help_text="The first visit. " + NAIVE_NOTE)
+    every_weeks = serializers.IntegerField(
+        default=1, help_text=f"1 = weekly, up to {MAX_EVERY_WEEKS}."
+    )
+    count = serializers.IntegerField(
+        required=False, help_text=f"How many visits (1 to {MAX_SERIES_VISITS}); or give `until`."
+    )
+    until = serializers.DateField(
+        required=False, help_text="The last possible visit date (inclusive); or give `count`."
+    )
+    mode = serializers.ChoiceField(choices=SeriesMode.choices, default=SeriesMode.ALL_OR_NOTHING)
+    notes = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+    def __init__(self, *args, clients=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if clients is not None:
+            self.fields["client"].queryset = clients
+
+
+class CollidedSerializer(serializers.Serializer):
+    start = serializers.DateTimeField()
+    reason = serializers.CharField()
+
+
+class SeriesSerializer(serializers.ModelSerializer):
+    """A series and its bookings (flags and history are on each booking's own page)."""
+
+    bookings = BookingSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = BookingSeries
+        fields = [
+            "id",
+            "client",
+            "therapist",
+            "service",
+            "start",
+            "every_weeks",
+            "count",
+            "until",
+            "mode",
+            "created_at",
+            "bookings",
+        ]
+        read_only_fields = fields
+
+
+class SeriesCreatedSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    booked = BookingSerializer(many=True)
+    collided = CollidedSerializer(many=True)
+
+
+class SeriesConflictSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    collided = CollidedSerializer(many=True)
+
+
+class SeriesCancelSerializer(serializers.Serializer):
+    # The contract's field is `from`, a Python keyword: declared through the class namespace.
+    vars()["from"] = serializers.DateTimeField(
+        required=False,
+        help_text="Cancel the visits starting at or after this (default: now). " + NAIVE_NOTE,
+    )
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)

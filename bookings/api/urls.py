@@ -5,6 +5,8 @@ from bookings.api import views
 
 router = SimpleRouter()
 router.register("bookings", views.BookingViewSet, basename="booking")
+router.register("rooms", views.RoomViewSet, basename="room")
+router.register("booking-series", views.BookingSeriesViewSet, basename="booking-series")
 
 urlpatterns = [
     path("availability/", views.AvailabilityView.as_view(), name="availability"),

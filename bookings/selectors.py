@@ -17,7 +17,14 @@ from bookings.availability import (
     free_slots,
     local_days,
 )
-from bookings.models import ACTIVE_STATUSES, Booking, BookingEvent, Room
+from bookings.models import (
+    ACTIVE_STATUSES,
+    Booking,
+    BookingEvent,
+    OfferStatus,
+    Room,
+    WaitlistOffer,
+)
 from clinic.models import Clinic, Service
 from therapists.models import Therapist, TimeOff, WorkingHours
 
@@ -64,10 +71,13 @@ def load_schedules(
     start: datetime,
     end: datetime,
     exclude_booking_id: int | None = None,
+    client_id: int | None = None,
 ) -> list[Schedule]:
-    """The schedules of `therapists` for slots starting in [start, end): four queries whatever
+    """The schedules of `therapists` for slots starting in [start, end): five queries whatever
     the range or the number of therapists (offered services, working hours, time off, active
-    bookings; `exclude_booking_id` leaves one booking out, for a reschedule)."""
+    bookings, held waitlist offers; `exclude_booking_id` leaves one booking out, for a
+    reschedule). An open waitlist offer holds its slot (busy) for everyone except a client
+    (`client_id`) who holds an open offer for the same therapist and start."""
     ids = [t.pk for t in therapists]
     until = end + service.duration + service.buffer  # a slot starting before `end` reaches this
     offered = set(
@@ -95,6 +105,29 @@ def load_schedules(
         "therapist_id", EpochSeconds("start"), EpochSeconds("blocks_until", ceiling=True)
     ):
         busy[therapist_id].append(_interval(b_start, b_until))
+    held = WaitlistOffer.objects.filter(
+        status=OfferStatus.OFFERED,
+        hold_until__gt=rules.now,
+        therapist_id__in=ids,
+        start__lt=until,
+        blocks_until__gt=start,
+    )
+    if client_id is not None:
+        held = held.exclude(
+            Exists(
+                WaitlistOffer.objects.filter(
+                    entry__client_id=client_id,
+                    status=OfferStatus.OFFERED,
+                    hold_until__gt=rules.now,
+                    therapist_id=OuterRef("therapist_id"),
+                    start=OuterRef("start"),
+                )
+            )
+        )
+    for therapist_id, h_start, h_until in held.values_list(
+        "therapist_id", EpochSeconds("start"), EpochSeconds("blocks_until", ceiling=True)
+    ):
+        busy[therapist_id].append(_interval(h_start, h_until))
     first_day, last_day = local_days(start, until, rules.tz)
     return [
         Schedule.build(
@@ -162,7 +195,7 @@ def available_slots(
 ) -> list[Slot]:
     """Free slots of `service` starting in [start, end), for one therapist or every active
     therapist who offers it (with a free suitable room when the clinic has rooms): at most
-    eight queries (clinic, therapists, `load_schedules` and `load_rooms`)."""
+    nine queries (clinic, therapists, `load_schedules` and `load_rooms`)."""
     rules = booking_rules(clinic or Clinic.get(), now)
     # Only the part of the range where a slot can start matters (lead time, horizon; a start
     # exactly at the horizon is allowed, hence the second past it).

@@ -121,6 +121,7 @@ def check_bookable(
     exclude_booking_id: int | None = None,
     room: Room | None = None,
     prefer_room_id: int | None = None,
+    client_id: int | None = None,
 ) -> int | None:
     """Raise unless the therapist can take the service at `start` (`availability.refusal`):
     a ValidationError naming the field and the reason, or Conflict when another booking holds
@@ -140,6 +141,7 @@ def check_bookable(
         start=start,
         end=end,
         exclude_booking_id=exclude_booking_id,
+        client_id=client_id,
     )
     rooms = load_rooms(
         service=service, start=start, end=end, exclude_booking_id=exclude_booking_id, only_room=room
@@ -189,7 +191,12 @@ def create_booking(
     """
     clinic = clinic or Clinic.get()
     room_id = check_bookable(
-        therapist=therapist, service=service, start=start, clinic=clinic, room=room
+        therapist=therapist,
+        service=service,
+        start=start,
+        clinic=clinic,
+        room=room,
+        client_id=client.pk,
     )
     booking = Booking(
         therapist=therapist,
@@ -298,6 +305,7 @@ def reschedule_booking(
             clinic=Clinic.get(),
             exclude_booking_id=locked.pk,
             prefer_room_id=locked.room_id,
+            client_id=locked.client_id,
         )
         previous_start, previous_therapist = locked.start, locked.therapist
         locked.therapist = therapist

@@ -15,6 +15,8 @@ from bookings.models import (
     BookingSeries,
     Room,
     SeriesMode,
+    WaitlistEntry,
+    WaitlistOffer,
 )
 from clients.api.serializers import FlagSerializer
 from clients.models import Client
@@ -271,3 +273,75 @@ class SeriesCancelSerializer(serializers.Serializer):
         help_text="Cancel the visits starting at or after this (default: now). " + NAIVE_NOTE,
     )
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
+
+
+class WaitlistEntrySerializer(serializers.ModelSerializer):
+    """A place on the waitlist. Dates and times are the clinic's local ones; `weekdays` are
+    0 (Monday) to 6 (Sunday), empty for any day; an appointment must start in
+    [time_from, time_to)."""
+
+    client = serializers.PrimaryKeyRelatedField(
+        queryset=Client.objects.all(),
+        required=False,
+        help_text="Admins only: who waits. A client joins for themselves.",
+    )
+    therapist = serializers.PrimaryKeyRelatedField(
+        queryset=Therapist.objects.all(), required=False, allow_null=True
+    )
+    weekdays = serializers.ListField(
+        child=serializers.IntegerField(min_value=0, max_value=6),
+        required=False,
+        max_length=7,
+        default=list,
+    )
+
+    class Meta:
+        model = WaitlistEntry
+        fields = [
+            "id",
+            "client",
+            "service",
+            "therapist",
+            "earliest_date",
+            "latest_date",
+            "weekdays",
+            "time_from",
+            "time_to",
+            "status",
+            "created_at",
+        ]
+        read_only_fields = ["id", "status", "created_at"]
+
+    def __init__(self, *args, clients=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if clients is not None:
+            self.fields["client"].queryset = clients
+
+
+class WaitlistOfferSerializer(serializers.ModelSerializer):
+    client = serializers.IntegerField(source="entry.client_id", read_only=True)
+    service = serializers.IntegerField(source="entry.service_id", read_only=True)
+    end = serializers.SerializerMethodField()
+
+    class Meta:
+        model = WaitlistOffer
+        fields = [
+            "id",
+            "entry",
+            "client",
+            "service",
+            "therapist",
+            "start",
+            "end",
+            "hold_until",
+            "status",
+            "booking",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.DATETIME)
+    def get_end(self, offer):
+        return serializers.DateTimeField().to_representation(
+            offer.start + offer.entry.service.duration
+        )

@@ -16,7 +16,7 @@ from rest_framework.exceptions import NotFound, PermissionDenied, ValidationErro
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from bookings import calendar, selectors, series, services
+from bookings import calendar, selectors, series, services, waitlist
 from bookings.api.filters import BookingFilter
 from bookings.api.permissions import refusal_for
 from bookings.api.serializers import (
@@ -33,8 +33,10 @@ from bookings.api.serializers import (
     SeriesCreatedSerializer,
     SeriesCreateSerializer,
     SeriesSerializer,
+    WaitlistEntrySerializer,
+    WaitlistOfferSerializer,
 )
-from bookings.models import Booking, BookingSeries, Room
+from bookings.models import Booking, BookingSeries, Room, WaitlistEntry, WaitlistOffer
 from clients.models import Client
 from clients.selectors import active_flags_by_client
 from clinic.api.permissions import IsAdmin
@@ -499,3 +501,122 @@ class BookingSeriesViewSet(
             item, since=since, actor=request.user, reason=payload.validated_data["reason"]
         )
         return Response(self.get_serializer(self.get_queryset().get(pk=item.pk)).data)
+
+
+def _scoped_entries(user, role):
+    entries = WaitlistEntry.objects.all()
+    if role == Role.ADMIN:
+        return entries
+    if role == Role.CLIENT:
+        return entries.filter(client=client_of(user))
+    return entries.none()
+
+
+@extend_schema(
+    description=(
+        "The waitlist: a client waits for a service (optionally with one therapist) on local "
+        "dates `earliest_date`..`latest_date`, on `weekdays` (0 = Monday; empty = any) with a "
+        "start in [`time_from`, `time_to`). When a slot inside the window frees up "
+        "(cancellation, reschedule, new working hours), the earliest waiting clients are "
+        "offered it by email and at /api/v1/waitlist-offers/, held for them for the clinic's "
+        "`waitlist_hold_minutes`; the first to accept gets it. A client sees and cancels their "
+        "own entries; admins all (and join for a client with `client`)."
+    )
+)
+class WaitlistEntryViewSet(
+    ClinicTimeMixin,
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = WaitlistEntrySerializer
+    ordering_fields = ["created_at", "id"]
+    ordering = ["created_at", "id"]
+
+    @cached_property
+    def role(self):
+        return role_of(self.request.user)
+
+    def get_queryset(self):
+        return _scoped_entries(self.request.user, self.role)
+
+    @extend_schema(
+        request=WaitlistEntrySerializer,
+        responses={201: WaitlistEntrySerializer, 400: None, 403: None},
+        examples=[
+            OpenApiExample(
+                "Weekday mornings in June",
+                value={
+                    "service": 2,
+                    "earliest_date": "2026-06-01",
+                    "latest_date": "2026-06-30",
+                    "weekdays": [0, 1, 2, 3, 4],
+                    "time_from": "08:00",
+                    "time_to": "12:00",
+                },
+                request_only=True,
+            )
+        ],
+    )
+    def create(self, request, *args, **kwargs):
+        role = self.role
+        if role == Role.ADMIN:
+            clients = Client.objects.all()
+        elif role == Role.CLIENT:
+            clients = Client.objects.filter(pk=client_of(request.user).pk)
+        else:
+            raise PermissionDenied("Clients and the clinic put people on the waitlist.")
+        payload = WaitlistEntrySerializer(data=request.data, clients=clients)
+        payload.is_valid(raise_exception=True)
+        data = dict(payload.validated_data)
+        client = data.pop("client", None) or (
+            client_of(request.user) if role == Role.CLIENT else None
+        )
+        if client is None:
+            raise ValidationError({"client": ["Say who is waiting."]})
+        entry = waitlist.join(client=client, **data)
+        return Response(WaitlistEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: WaitlistEntrySerializer, 400: None})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        """Leave the waitlist (its open offers end)."""
+        entry = waitlist.leave(self.get_object())
+        return Response(WaitlistEntrySerializer(entry).data)
+
+
+@extend_schema(
+    description=(
+        "Offers of freed slots to waiting clients: a client sees their own, admins all. "
+        "`accept` books the slot (409 if the offer expired, is no longer open, or another "
+        "offered client accepted first); `decline` passes it to the next in line."
+    )
+)
+class WaitlistOfferViewSet(ClinicTimeMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = WaitlistOfferSerializer
+    ordering_fields = ["created_at", "start", "id"]
+    ordering = ["-created_at", "-id"]
+
+    @cached_property
+    def role(self):
+        return role_of(self.request.user)
+
+    def get_queryset(self):
+        entries = _scoped_entries(self.request.user, self.role)
+        return WaitlistOffer.objects.filter(entry__in=entries).select_related("entry__service")
+
+    @extend_schema(request=None, responses={201: BookingSerializer, 404: None, 409: None})
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        """Book the offered slot (the booking starts as `requested`)."""
+        booking = waitlist.accept(self.get_object(), actor=request.user)
+        context = {"request": request, "staff": False}
+        return Response(BookingSerializer(booking, context=context).data, status=201)
+
+    @extend_schema(request=None, responses={200: WaitlistOfferSerializer, 409: None})
+    @action(detail=True, methods=["post"])
+    def decline(self, request, pk=None):
+        """Say no: the slot goes to the next in line."""
+        offer = waitlist.decline(self.get_object())
+        return Response(self.get_serializer(self.get_queryset().get(pk=offer.pk)).data)

@@ -92,7 +92,9 @@ def save_or_conflict(booking: Booking, *, attempts: int = 3) -> None:
         except IntegrityError as exc:
             name = constraint_name(exc)
             if name in COLLISIONS:
-                raise Conflict(COLLISIONS[name]) from exc
+                conflict = Conflict(COLLISIONS[name])
+                conflict.constraint = name
+                raise conflict from exc
             raise
         except OperationalError as exc:
             if getattr(exc.__cause__, "sqlstate", None) != DEADLOCK_DETECTED:
@@ -210,7 +212,21 @@ def create_booking(
     )
     booking.set_times(start, service)
     with transaction.atomic():
-        save_or_conflict(booking)
+        try:
+            save_or_conflict(booking)
+        except Conflict as exc:
+            # Another request took the room we picked; if the clinic did not name it, look
+            # again once: a second suitable room may still be free.
+            if getattr(exc, "constraint", None) != "booking_no_room_overlap" or room is not None:
+                raise
+            booking.room_id = check_bookable(
+                therapist=therapist,
+                service=service,
+                start=start,
+                clinic=clinic,
+                client_id=client.pk,
+            )
+            save_or_conflict(booking)
         _record(booking, actor=actor, from_status="", reason="Booked")
         notifications.booking_changed(booking, previous_status=None, previous_start=None)
     return booking

@@ -252,3 +252,22 @@ def test_room_pool_prefers_the_given_room_then_name_order():
     assert pool.free_room(t, t + HOUR, prefer=1) == 2
     assert pool.free_room(t + HOUR, t + 2 * HOUR) == 1
     assert RoomPool.build([(1, [(t, t + HOUR)])]).free_room(t, t + HOUR) is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_racing_for_the_first_room_the_loser_takes_the_second(world):
+    factories.make_room("A", services=[world.service])
+    second = factories.make_room("B", services=[world.service])
+    therapists = [world.therapist, world.other_therapist]
+    clients = [world.client_a, world.client_b]
+
+    outcomes = race(
+        lambda i: services.create_booking(
+            client=clients[i], therapist=therapists[i], service=world.service, start=TUESDAY_10
+        ),
+        count=2,
+    )
+
+    assert all(isinstance(o, Booking) for o in outcomes), outcomes
+    assert sorted(Booking.objects.values_list("room__name", flat=True)) == ["A", "B"]
+    assert second.bookings.count() == 1

@@ -306,3 +306,28 @@ def test_two_clients_accepting_offers_of_one_slot_give_exactly_one_booking(world
     assert len(winners) == 1 and len(losers) == 1, outcomes
     assert Booking.objects.active().count() == 1
     assert WaitlistOffer.objects.filter(status=OfferStatus.ACCEPTED).count() == 1
+
+
+def test_the_celery_tasks_scan_and_send(world, taken):
+    from bookings import tasks
+
+    wait(world, world.client_a)
+    taken.status = "cancelled"
+    taken.save()
+
+    assert tasks.scan_waitlist.apply().get() == 1
+    offer = WaitlistOffer.objects.get()
+    assert tasks.send_waitlist_offer.apply(args=(offer.pk,)).get() == "sent"
+    assert len(mail.outbox) == 1
+
+
+def test_the_hold_is_the_clinics_setting(world, taken):
+    response = factories.api_as(world.admin).patch(
+        "/api/v1/clinic/", {"waitlist_hold_minutes": 10}, format="json"
+    )
+    assert response.status_code == 200, response.json()
+    wait(world, world.client_a)
+    taken.status = "cancelled"
+    taken.save()
+    waitlist.scan()
+    assert WaitlistOffer.objects.get().hold_until == NOW + timedelta(minutes=10)

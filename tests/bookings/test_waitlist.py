@@ -331,3 +331,16 @@ def test_the_hold_is_the_clinics_setting(world, taken):
     taken.save()
     waitlist.scan()
     assert WaitlistOffer.objects.get().hold_until == NOW + timedelta(minutes=10)
+
+
+def test_the_entry_list_takes_a_constant_number_of_queries(world, django_assert_max_num_queries):
+    wait(world, world.client_a)
+    api = factories.api_as(world.admin)
+    with django_assert_max_num_queries(8) as few:
+        api.get(ENTRIES)
+    baseline = len(few.captured_queries)
+    for _ in range(5):
+        wait(world, factories.make_client())
+    with django_assert_max_num_queries(baseline):
+        body = api.get(ENTRIES).json()
+    assert len(body["results"]) == 6

@@ -4,7 +4,14 @@ from django.utils import timezone
 from rest_framework.exceptions import APIException
 
 from bookings import services
-from bookings.models import Booking, BookingEvent
+from bookings.models import (
+    Booking,
+    BookingEvent,
+    BookingSeries,
+    Room,
+    WaitlistEntry,
+    WaitlistOffer,
+)
 from clinic.models import Clinic
 
 
@@ -53,9 +60,18 @@ class BookingAdmin(admin.ModelAdmin):
     """Bookings by day and therapist. Changes of status go through the services (actions), so
     history and notifications follow; new bookings are made through the API."""
 
-    list_display = ["start", "end", "therapist", "client", "service", "status", "late_cancellation"]
-    list_filter = ["status", "therapist", "service", "late_cancellation", "start"]
-    list_select_related = ["therapist", "client", "service"]
+    list_display = [
+        "start",
+        "end",
+        "therapist",
+        "client",
+        "service",
+        "room",
+        "status",
+        "late_cancellation",
+    ]
+    list_filter = ["status", "therapist", "service", "room", "late_cancellation", "start"]
+    list_select_related = ["therapist", "client", "service", "room"]
     date_hierarchy = "start"
     ordering = ["start"]
     search_fields = [
@@ -70,6 +86,7 @@ class BookingAdmin(admin.ModelAdmin):
         "therapist",
         "client",
         "service",
+        "room",
         "start",
         "end",
         "blocks_until",
@@ -103,3 +120,92 @@ def _rendered(response):
     if hasattr(response, "render") and not getattr(response, "is_rendered", True):
         response.render()
     return response
+
+
+@admin.register(Room)
+class RoomAdmin(admin.ModelAdmin):
+    list_display = ["name", "active", "created_at"]
+    list_filter = ["active", "services"]
+    search_fields = ["name"]
+    filter_horizontal = ["services"]
+
+
+class SeriesBookingInline(admin.TabularInline):
+    model = Booking
+    fields = ["start", "status", "room"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(BookingSeries)
+class BookingSeriesAdmin(admin.ModelAdmin):
+    """Series are made through the API (each visit checked like a booking); here they are read."""
+
+    list_display = ["start", "client", "therapist", "service", "every_weeks", "count", "until"]
+    list_filter = ["mode", "therapist", "service"]
+    list_select_related = ["client", "therapist", "service"]
+    search_fields = ["client__first_name", "client__last_name", "client__email"]
+    readonly_fields = [
+        "client",
+        "therapist",
+        "service",
+        "start",
+        "every_weeks",
+        "count",
+        "until",
+        "mode",
+        "created_by",
+        "created_at",
+    ]
+    inlines = [SeriesBookingInline]
+
+    def has_add_permission(self, request):
+        return False
+
+
+class WaitlistOfferInline(admin.TabularInline):
+    model = WaitlistOffer
+    fields = ["therapist", "start", "hold_until", "status", "booking"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(WaitlistEntry)
+class WaitlistEntryAdmin(admin.ModelAdmin):
+    list_display = [
+        "client",
+        "service",
+        "therapist",
+        "earliest_date",
+        "latest_date",
+        "time_from",
+        "time_to",
+        "status",
+        "created_at",
+    ]
+    list_filter = ["status", "service", "therapist"]
+    list_select_related = ["client", "service", "therapist"]
+    search_fields = ["client__first_name", "client__last_name", "client__email"]
+    inlines = [WaitlistOfferInline]
+
+
+@admin.register(WaitlistOffer)
+class WaitlistOfferAdmin(admin.ModelAdmin):
+    """Offers are made by the waitlist scan and answered by clients; here they are read."""
+
+    list_display = ["start", "entry", "therapist", "hold_until", "status", "booking"]
+    list_filter = ["status", "therapist"]
+    list_select_related = ["entry__client", "entry__service", "therapist", "booking"]
+    readonly_fields = ["entry", "therapist", "start", "blocks_until", "hold_until", "booking"]
+
+    def has_add_permission(self, request):
+        return False

@@ -5,4 +5,9 @@ class BookingsConfig(AppConfig):
     name = "bookings"
 
     def ready(self):
-        from bookings import reminders_admin  # noqa: F401  (registers its admin classes)
+        from bookings import (
+            reminders_admin,  # noqa: F401  (registers its admin classes)
+            signals,
+        )
+
+        signals.connect()

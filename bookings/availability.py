@@ -15,6 +15,9 @@ Rules
 - Starts must be at least `min_lead_time` after now and at most `horizon` after now.
 - The therapist must be active and offer the service, the service must be active, and the
   therapist's licence must be valid on the (local) date of the start.
+- Rooms: once the clinic has any active room, the blocked span also needs an active room that
+  suits the service and is free (`RoomPool`); the first free one in name order is assigned.
+  Without rooms nothing changes.
 
 Daylight saving time
 - A wall time that does not exist (the spring-forward gap) is never a slot.
@@ -57,18 +60,20 @@ class Reason(enum.StrEnum):
     OUTSIDE_HOURS = "outside_hours"
     TIME_OFF = "time_off"
     BUSY = "busy"
+    NO_ROOM = "no_room"
+    ROOM_BUSY = "room_busy"
 
     @property
     def field(self) -> str:
         if self in (Reason.THERAPIST_INACTIVE, Reason.SERVICE_NOT_OFFERED, Reason.LICENSE_EXPIRED):
             return "therapist"
-        if self is Reason.SERVICE_INACTIVE:
+        if self in (Reason.SERVICE_INACTIVE, Reason.NO_ROOM):
             return "service"
         return "start"
 
     @property
     def is_collision(self) -> bool:
-        return self is Reason.BUSY
+        return self in (Reason.BUSY, Reason.ROOM_BUSY)
 
 
 @dataclass(frozen=True)
@@ -112,6 +117,8 @@ class Rules:
             ),
             Reason.TIME_OFF: "This therapist is away then.",
             Reason.BUSY: "This therapist is already booked then.",
+            Reason.NO_ROOM: "No treatment room suits this service.",
+            Reason.ROOM_BUSY: "No suitable treatment room is free then.",
         }[reason]
 
 
@@ -295,6 +302,28 @@ class Schedule:
         return self._free
 
 
+@dataclass
+class RoomPool:
+    """The rooms a service may use over a stretch of time, in assignment order: (room id, its
+    busy intervals) for each active room that suits the service. A clinic without rooms has no
+    pool at all (None), and bookings there hold no room."""
+
+    rooms: list[tuple[int, IntervalSet]]
+
+    @classmethod
+    def build(cls, rooms: Iterable[tuple[int, Iterable[Interval]]]) -> RoomPool:
+        return cls([(room_id, IntervalSet(busy)) for room_id, busy in rooms])
+
+    def free_room(self, start: datetime, end: datetime, prefer: int | None = None) -> int | None:
+        """The room to assign for [start, end): `prefer` if it is among them and free, else
+        the first free one in order, else None."""
+        start, end = to_utc(start), to_utc(end)
+        free = [room_id for room_id, busy in self.rooms if not busy.overlaps(start, end)]
+        if prefer in free:
+            return prefer
+        return free[0] if free else None
+
+
 def on_grid(start: datetime, rules: Rules) -> bool:
     """Whether `start` is a grid instant: a whole multiple of the slot interval after local
     midnight, and the first occurrence of that wall time."""
@@ -310,13 +339,21 @@ def _on_grid_local(local: datetime, interval_minutes: int) -> bool:
     )
 
 
-def refusal(schedule: Schedule, service: ServiceSpec, start: datetime, rules: Rules):
+def refusal(
+    schedule: Schedule,
+    service: ServiceSpec,
+    start: datetime,
+    rules: Rules,
+    rooms: RoomPool | None = None,
+):
     """The one rule: why this therapist cannot take this service at `start`, or None if they can.
 
     Checks, in order: therapist active, service active, service offered, not in the past,
     outside the lead time, inside the horizon, on the grid, licence valid on the local date,
     inside working hours, not during time off, not overlapping another booking (each counting
-    the service buffer). The schedule must cover [start, start + span].
+    the service buffer), and, when the clinic has rooms (`rooms` not None), some room that
+    suits the service exists and is free for the same span. The schedule and the pool must
+    cover [start, start + span].
     """
     if not schedule.active:
         return Reason.THERAPIST_INACTIVE
@@ -343,6 +380,11 @@ def refusal(schedule: Schedule, service: ServiceSpec, start: datetime, rules: Ru
         return Reason.TIME_OFF
     if schedule.busy.overlaps(start, end):
         return Reason.BUSY
+    if rooms is not None:
+        if not rooms.rooms:
+            return Reason.NO_ROOM
+        if rooms.free_room(start, end) is None:
+            return Reason.ROOM_BUSY
     return None
 
 
@@ -374,13 +416,15 @@ def free_slots(
     rules: Rules,
     window_start: datetime,
     window_end: datetime,
+    rooms: RoomPool | None = None,
 ) -> list[Slot]:
     """Slots starting in [window_start, window_end) that `refusal` accepts, by start then
     therapist. Candidates come from each schedule's free time (grid instants whose blocked span
-    fits in a free interval); `refusal` has the last word on each."""
+    fits in a free interval); `refusal` has the last word on each (with `rooms`, a slot also
+    needs a free suitable room)."""
     window_start, window_end = to_utc(window_start), to_utc(window_end)
     lo = max(window_start, rules.earliest)
-    if lo >= window_end or not service.active:
+    if lo >= window_end or not service.active or (rooms is not None and not rooms.rooms):
         return []
     first_day, last_day = local_days(lo, window_end, rules.tz)
     grid = grid_starts(rules.tz, rules.slot_interval_minutes, first_day, last_day)
@@ -395,7 +439,7 @@ def free_slots(
             i = bisect_left(grid, free_start)
             while i < len(grid) and grid[i] + span <= free_end:
                 start = grid[i]
-                if refusal(schedule, service, start, rules) is None:
+                if refusal(schedule, service, start, rules, rooms) is None:
                     slots.append(Slot(schedule.therapist_id, start, start + service.duration))
                 i += 1
     slots.sort(key=lambda slot: (slot.start, slot.therapist_id))

@@ -2,7 +2,12 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
-from django.contrib.postgres.fields import DateTimeRangeField, RangeBoundary, RangeOperators
+from django.contrib.postgres.fields import (
+    ArrayField,
+    DateTimeRangeField,
+    RangeBoundary,
+    RangeOperators,
+)
 from django.db import models
 
 from clients.models import Client
@@ -13,6 +18,74 @@ from therapists.models import Therapist
 class TsTzRange(models.Func):
     function = "TSTZRANGE"
     output_field = DateTimeRangeField()
+
+
+class Room(models.Model):
+    """A treatment room and the services it suits (a table for prenatal, say). A booking holds
+    a room as well as a therapist once the clinic has at least one active room."""
+
+    name = models.CharField(max_length=100, unique=True)
+    active = models.BooleanField(default=True)
+    services = models.ManyToManyField(Service, blank=True, related_name="rooms")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SeriesMode(models.TextChoices):
+    ALL_OR_NOTHING = "all_or_nothing", "All or nothing"
+    BOOK_WHAT_FITS = "book_what_fits", "Book what fits"
+
+
+MAX_SERIES_VISITS = 52
+MAX_EVERY_WEEKS = 26
+
+
+class BookingSeries(models.Model):
+    """A recurring booking: the same service with the same therapist every `every_weeks` weeks
+    at the first visit's local wall time, for `count` visits or until the date `until`."""
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="booking_series")
+    therapist = models.ForeignKey(
+        Therapist, on_delete=models.PROTECT, related_name="booking_series"
+    )
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="booking_series")
+    start = models.DateTimeField(help_text="The first visit.")
+    every_weeks = models.PositiveSmallIntegerField(default=1)
+    count = models.PositiveSmallIntegerField(null=True, blank=True)
+    until = models.DateField(null=True, blank=True)
+    mode = models.CharField(max_length=16, choices=SeriesMode.choices)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "booking series"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(every_weeks__gte=1, every_weeks__lte=MAX_EVERY_WEEKS),
+                name="series_every_weeks_in_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(count__isnull=False, until__isnull=True)
+                | models.Q(count__isnull=True, until__isnull=False),
+                name="series_count_or_until",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(count__isnull=True)
+                | models.Q(count__gte=1, count__lte=MAX_SERIES_VISITS),
+                name="series_count_in_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service} with {self.therapist} for {self.client} (series)"
 
 
 class BookingStatus(models.TextChoices):
@@ -39,6 +112,12 @@ class Booking(models.Model):
     therapist = models.ForeignKey(Therapist, on_delete=models.PROTECT, related_name="bookings")
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="bookings")
     service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="bookings")
+    room = models.ForeignKey(
+        Room, on_delete=models.PROTECT, null=True, blank=True, related_name="bookings"
+    )
+    series = models.ForeignKey(
+        BookingSeries, on_delete=models.PROTECT, null=True, blank=True, related_name="bookings"
+    )
     start = models.DateTimeField()
     end = models.DateTimeField()
     blocks_until = models.DateTimeField()
@@ -80,6 +159,14 @@ class Booking(models.Model):
                     ("client", RangeOperators.EQUAL),
                 ],
                 condition=models.Q(status__in=ACTIVE_STATUSES),
+            ),
+            ExclusionConstraint(
+                name="booking_no_room_overlap",
+                expressions=[
+                    (TsTzRange("start", "blocks_until", RangeBoundary()), RangeOperators.OVERLAPS),
+                    ("room", RangeOperators.EQUAL),
+                ],
+                condition=models.Q(status__in=ACTIVE_STATUSES, room__isnull=False),
             ),
         ]
 
@@ -230,3 +317,98 @@ class Notice(Delivery):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.channel} notice for booking {self.booking_id}"
+
+
+# --- Waitlist (issue 9) -----------------------------------------------------------------------
+
+
+class WaitlistStatus(models.TextChoices):
+    WAITING = "waiting", "Waiting"
+    OFFERED = "offered", "Offered"
+    BOOKED = "booked", "Booked"
+    CANCELLED = "cancelled", "Cancelled"
+    EXPIRED = "expired", "Expired"
+
+
+class WaitlistEntry(models.Model):
+    """A client waiting for a service (optionally with one therapist) on some days and times:
+    local dates `earliest_date`..`latest_date`, local weekdays (0 = Monday; empty = any) and a
+    local time window in which the appointment must start."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="waitlist_entries")
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="+")
+    therapist = models.ForeignKey(
+        Therapist, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    earliest_date = models.DateField()
+    latest_date = models.DateField()
+    weekdays = ArrayField(models.PositiveSmallIntegerField(), default=list, blank=True, size=7)
+    time_from = models.TimeField()
+    time_to = models.TimeField()
+    status = models.CharField(
+        max_length=12, choices=WaitlistStatus.choices, default=WaitlistStatus.WAITING
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name_plural = "waitlist entries"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(latest_date__gte=models.F("earliest_date")),
+                name="waitlist_dates_ordered",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(time_to__gt=models.F("time_from")),
+                name="waitlist_times_ordered",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.client} waiting for {self.service}"
+
+
+class OfferStatus(models.TextChoices):
+    OFFERED = "offered", "Offered"
+    ACCEPTED = "accepted", "Accepted"
+    EXPIRED = "expired", "Expired"
+    DECLINED = "declined", "Declined"
+
+
+class WaitlistOffer(models.Model):
+    """A freed slot offered to a waiting client until `hold_until`. While it is open, the slot
+    is held: availability and booking treat it as busy for every client without an open offer
+    for that therapist and start. The same slot may be offered to a few clients at once; the
+    first to accept books it (the booking constraints decide a race)."""
+
+    entry = models.ForeignKey(WaitlistEntry, on_delete=models.CASCADE, related_name="offers")
+    therapist = models.ForeignKey(Therapist, on_delete=models.CASCADE, related_name="+")
+    start = models.DateTimeField()
+    blocks_until = models.DateTimeField()
+    hold_until = models.DateTimeField()
+    status = models.CharField(
+        max_length=12, choices=OfferStatus.choices, default=OfferStatus.OFFERED
+    )
+    booking = models.OneToOneField(
+        Booking, on_delete=models.SET_NULL, null=True, blank=True, related_name="waitlist_offer"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "hold_until"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["entry"],
+                condition=models.Q(status="offered"),
+                name="waitlist_one_open_offer_per_entry",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(blocks_until__gt=models.F("start")),
+                name="waitlist_offer_times_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Offer of {self.start:%Y-%m-%d %H:%M} to {self.entry.client}"

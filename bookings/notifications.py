@@ -17,7 +17,9 @@ def booking_changed(booking, *, previous_status: str | None, previous_start=None
       ones that never went out; an offset already past is recorded as skipped, never sent;
     - stops being active (cancelled, no-show, completed): pending reminders are skipped;
     - becomes confirmed: a confirmation notice; cancelled from active: a cancellation
-      notice; each at most once per booking (a unique constraint).
+      notice; each at most once per booking (a unique constraint);
+    - frees its time (stops being active, or moves while active): a waitlist scan is asked
+      for on commit, so waiting clients are offered the freed slot.
     """
     was_active = previous_status in ACTIVE_STATUSES
     moved = previous_start is not None and previous_start != booking.start
@@ -31,3 +33,8 @@ def booking_changed(booking, *, previous_status: str | None, previous_start=None
         reminders.queue_notice(booking, NoticeKind.CONFIRMATION)
     elif booking.status == BookingStatus.CANCELLED and was_active:
         reminders.queue_notice(booking, NoticeKind.CANCELLATION)
+
+    if was_active and (moved or not booking.is_active):
+        from bookings import waitlist  # waitlist books through services, which import this
+
+        waitlist.request_scan()

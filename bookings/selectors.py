@@ -4,10 +4,11 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from django.db.models import BigIntegerField, Func, Prefetch
+from django.db.models import BigIntegerField, Exists, Func, OuterRef, Prefetch
 from django.utils import timezone
 
 from bookings.availability import (
+    RoomPool,
     Rules,
     Schedule,
     ServiceSpec,
@@ -16,7 +17,14 @@ from bookings.availability import (
     free_slots,
     local_days,
 )
-from bookings.models import ACTIVE_STATUSES, Booking, BookingEvent
+from bookings.models import (
+    ACTIVE_STATUSES,
+    Booking,
+    BookingEvent,
+    OfferStatus,
+    Room,
+    WaitlistOffer,
+)
 from clinic.models import Clinic, Service
 from therapists.models import Therapist, TimeOff, WorkingHours
 
@@ -63,10 +71,13 @@ def load_schedules(
     start: datetime,
     end: datetime,
     exclude_booking_id: int | None = None,
+    client_id: int | None = None,
 ) -> list[Schedule]:
-    """The schedules of `therapists` for slots starting in [start, end): four queries whatever
+    """The schedules of `therapists` for slots starting in [start, end): five queries whatever
     the range or the number of therapists (offered services, working hours, time off, active
-    bookings; `exclude_booking_id` leaves one booking out, for a reschedule)."""
+    bookings, held waitlist offers; `exclude_booking_id` leaves one booking out, for a
+    reschedule). An open waitlist offer holds its slot (busy) for everyone except a client
+    (`client_id`) who holds an open offer for the same therapist and start."""
     ids = [t.pk for t in therapists]
     until = end + service.duration + service.buffer  # a slot starting before `end` reaches this
     offered = set(
@@ -94,6 +105,29 @@ def load_schedules(
         "therapist_id", EpochSeconds("start"), EpochSeconds("blocks_until", ceiling=True)
     ):
         busy[therapist_id].append(_interval(b_start, b_until))
+    held = WaitlistOffer.objects.filter(
+        status=OfferStatus.OFFERED,
+        hold_until__gt=rules.now,
+        therapist_id__in=ids,
+        start__lt=until,
+        blocks_until__gt=start,
+    )
+    if client_id is not None:
+        held = held.exclude(
+            Exists(
+                WaitlistOffer.objects.filter(
+                    entry__client_id=client_id,
+                    status=OfferStatus.OFFERED,
+                    hold_until__gt=rules.now,
+                    therapist_id=OuterRef("therapist_id"),
+                    start=OuterRef("start"),
+                )
+            )
+        )
+    for therapist_id, h_start, h_until in held.values_list(
+        "therapist_id", EpochSeconds("start"), EpochSeconds("blocks_until", ceiling=True)
+    ):
+        busy[therapist_id].append(_interval(h_start, h_until))
     first_day, last_day = local_days(start, until, rules.tz)
     return [
         Schedule.build(
@@ -112,6 +146,44 @@ def load_schedules(
     ]
 
 
+def load_rooms(
+    *,
+    service: Service,
+    start: datetime,
+    end: datetime,
+    exclude_booking_id: int | None = None,
+    only_room: Room | None = None,
+) -> RoomPool | None:
+    """The room pool of `service` for slots starting in [start, end), or None when the clinic
+    has no active room (rooms not in use). One query, and a second for the rooms' bookings when
+    some room suits; `only_room` narrows the pool to that room (an admin's choice)."""
+    suits = Room.services.through.objects.filter(room_id=OuterRef("pk"), service_id=service.pk)
+    rooms = list(
+        Room.objects.filter(active=True)
+        .annotate(suits=Exists(suits))
+        .order_by("name", "id")
+        .values_list("pk", "suits")
+    )
+    if not rooms:
+        return None
+    ids = [pk for pk, suitable in rooms if suitable]
+    if only_room is not None:
+        ids = [pk for pk in ids if pk == only_room.pk]
+    busy = defaultdict(list)
+    if ids:
+        until = end + service.duration + service.buffer
+        bookings = Booking.objects.active().filter(
+            room_id__in=ids, start__lt=until, blocks_until__gt=start
+        )
+        if exclude_booking_id is not None:
+            bookings = bookings.exclude(pk=exclude_booking_id)
+        for room_id, b_start, b_until in bookings.values_list(
+            "room_id", EpochSeconds("start"), EpochSeconds("blocks_until", ceiling=True)
+        ):
+            busy[room_id].append(_interval(b_start, b_until))
+    return RoomPool.build((pk, busy[pk]) for pk in ids)
+
+
 def available_slots(
     *,
     service: Service,
@@ -122,7 +194,8 @@ def available_slots(
     now: datetime | None = None,
 ) -> list[Slot]:
     """Free slots of `service` starting in [start, end), for one therapist or every active
-    therapist who offers it: six queries (clinic, therapists and `load_schedules`)."""
+    therapist who offers it (with a free suitable room when the clinic has rooms): at most
+    nine queries (clinic, therapists, `load_schedules` and `load_rooms`)."""
     rules = booking_rules(clinic or Clinic.get(), now)
     # Only the part of the range where a slot can start matters (lead time, horizon; a start
     # exactly at the horizon is allowed, hence the second past it).
@@ -135,7 +208,8 @@ def available_slots(
     else:
         therapists = [therapist]
     schedules = load_schedules(therapists, service=service, rules=rules, start=start, end=end)
-    return free_slots(schedules, service_spec(service), rules, start, end)
+    rooms = load_rooms(service=service, start=start, end=end)
+    return free_slots(schedules, service_spec(service), rules, start, end, rooms)
 
 
 def with_history(bookings):

@@ -13,9 +13,9 @@ from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
 from bookings import notifications
-from bookings.availability import Reason, refusal
-from bookings.models import Booking, BookingEvent, BookingStatus
-from bookings.selectors import booking_rules, load_schedules, service_spec
+from bookings.availability import refusal
+from bookings.models import Booking, BookingEvent, BookingStatus, Room
+from bookings.selectors import booking_rules, load_rooms, load_schedules, service_spec
 from clinic.api.exceptions import Conflict
 from clinic.models import Clinic, Service
 from therapists.models import Therapist, new_calendar_token
@@ -25,6 +25,7 @@ S = BookingStatus
 COLLISIONS = {
     "booking_no_therapist_overlap": "This therapist is already booked then.",
     "booking_no_client_overlap": "The client already has a booking at that time.",
+    "booking_no_room_overlap": "This treatment room is already booked then.",
 }
 
 # How a status reads in "Cannot <verb> a booking that is <status>."
@@ -91,13 +92,25 @@ def save_or_conflict(booking: Booking, *, attempts: int = 3) -> None:
         except IntegrityError as exc:
             name = constraint_name(exc)
             if name in COLLISIONS:
-                raise Conflict(COLLISIONS[name]) from exc
+                conflict = Conflict(COLLISIONS[name])
+                conflict.constraint = name
+                raise conflict from exc
             raise
         except OperationalError as exc:
             if getattr(exc.__cause__, "sqlstate", None) != DEADLOCK_DETECTED:
                 raise
             if attempt == attempts:
                 raise Conflict("This time was just taken by another booking.") from exc
+
+
+def check_room(room: Room | None, service: Service) -> None:
+    """A room named by the clinic must be active and suit the service (400 otherwise)."""
+    if room is None:
+        return
+    if not room.active:
+        raise ValidationError({"room": ["This treatment room is not in use."]})
+    if not room.services.filter(pk=service.pk).exists():
+        raise ValidationError({"room": [f"Room {room.name} does not suit {service.name}."]})
 
 
 def check_bookable(
@@ -108,25 +121,41 @@ def check_bookable(
     clinic: Clinic,
     now: datetime | None = None,
     exclude_booking_id: int | None = None,
-) -> None:
+    room: Room | None = None,
+    prefer_room_id: int | None = None,
+    client_id: int | None = None,
+) -> int | None:
     """Raise unless the therapist can take the service at `start` (`availability.refusal`):
     a ValidationError naming the field and the reason, or Conflict when another booking holds
-    the time."""
+    the time (the therapist's or, when the clinic has rooms, every suitable room's).
+
+    Returns the room to assign: `room` if named (it must suit the service), else
+    `prefer_room_id` if it is free (a reschedule keeps its room), else the first free suitable
+    room in name order; None when the clinic has no rooms."""
+    check_room(room, service)
     rules = booking_rules(clinic, now)
     spec = service_spec(service)
+    end = start + spec.span
     [schedule] = load_schedules(
         [therapist],
         service=service,
         rules=rules,
         start=start,
-        end=start + spec.span,
+        end=end,
         exclude_booking_id=exclude_booking_id,
+        client_id=client_id,
     )
-    reason = refusal(schedule, spec, start, rules)
-    if reason is Reason.BUSY:
+    rooms = load_rooms(
+        service=service, start=start, end=end, exclude_booking_id=exclude_booking_id, only_room=room
+    )
+    reason = refusal(schedule, spec, start, rules, rooms)
+    if reason is not None and reason.is_collision:
         raise Conflict(rules.explain(reason))
     if reason is not None:
         raise ValidationError({reason.field: [rules.explain(reason)]})
+    if rooms is None:
+        return None
+    return rooms.free_room(start, end, prefer=prefer_room_id)
 
 
 def _record(booking: Booking, *, actor, from_status: str, reason: str = "", from_start=None):
@@ -150,27 +179,54 @@ def create_booking(
     notes: str = "",
     actor=None,
     clinic: Clinic | None = None,
+    room: Room | None = None,
+    series=None,
 ) -> Booking:
     """Book `service` with `therapist` for `client` at `start` (status requested).
 
     The therapist must be able to take the service then (`availability.refusal`: 400 with the
     reason, 409 if another booking holds the time); the client may not hold an overlapping
-    active booking (409). The database constraints decide any race, so two requests for one
-    slot give one booking and one 409, never two bookings and never half of one.
+    active booking (409). When the clinic has rooms, the booking holds a room too: `room` if
+    the clinic names one (400 if it does not suit the service), else the first free suitable
+    room. The database constraints decide any race, so two requests for one slot (or one room)
+    give one booking and one 409, never two bookings and never half of one.
     """
     clinic = clinic or Clinic.get()
-    check_bookable(therapist=therapist, service=service, start=start, clinic=clinic)
+    room_id = check_bookable(
+        therapist=therapist,
+        service=service,
+        start=start,
+        clinic=clinic,
+        room=room,
+        client_id=client.pk,
+    )
     booking = Booking(
         therapist=therapist,
         client=client,
         service=service,
+        room_id=room_id,
+        series=series,
         status=S.REQUESTED,
         notes=notes,
         created_by=actor if actor is not None and actor.is_authenticated else None,
     )
     booking.set_times(start, service)
     with transaction.atomic():
-        save_or_conflict(booking)
+        try:
+            save_or_conflict(booking)
+        except Conflict as exc:
+            # Another request took the room we picked; if the clinic did not name it, look
+            # again once: a second suitable room may still be free.
+            if getattr(exc, "constraint", None) != "booking_no_room_overlap" or room is not None:
+                raise
+            booking.room_id = check_bookable(
+                therapist=therapist,
+                service=service,
+                start=start,
+                clinic=clinic,
+                client_id=client.pk,
+            )
+            save_or_conflict(booking)
         _record(booking, actor=actor, from_status="", reason="Booked")
         notifications.booking_changed(booking, previous_status=None, previous_start=None)
     return booking
@@ -245,7 +301,8 @@ def reschedule_booking(
 ) -> Booking:
     """Move a requested or confirmed booking to `start` (and optionally another therapist),
     keeping its id, status and history. The new time is checked like a new booking, leaving
-    the booking itself out; collisions are 409."""
+    the booking itself out; collisions are 409. The booking keeps its room if that room is free
+    at the new time, else takes the first free suitable one."""
     with transaction.atomic():
         locked = (
             Booking.objects.select_for_update()
@@ -257,15 +314,18 @@ def reschedule_booking(
         therapist = therapist or locked.therapist
         if therapist.pk == locked.therapist_id and start == locked.start:
             raise ValidationError({"start": ["The booking is already at this time."]})
-        check_bookable(
+        room_id = check_bookable(
             therapist=therapist,
             service=locked.service,
             start=start,
             clinic=Clinic.get(),
             exclude_booking_id=locked.pk,
+            prefer_room_id=locked.room_id,
+            client_id=locked.client_id,
         )
         previous_start, previous_therapist = locked.start, locked.therapist
         locked.therapist = therapist
+        locked.room_id = room_id
         locked.set_times(start, locked.service)
         save_or_conflict(locked)
         if not reason and previous_therapist.pk != therapist.pk:

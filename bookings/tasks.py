@@ -37,3 +37,18 @@ def send_reminder(self, reminder_id: int, claim_token: str) -> str:
 def send_notice(self, notice_id: int, claim_token: str) -> str:
     last_try = self.request.retries >= self.max_retries
     return reminders.send(Notice, notice_id, claim_token, last_try=last_try)
+
+
+@shared_task(ignore_result=True)
+def scan_waitlist() -> int:
+    """Expire passed waitlist holds and offer freed slots (see `bookings.waitlist`)."""
+    from bookings import waitlist
+
+    return waitlist.scan()
+
+
+@shared_task(bind=True, ignore_result=True, **RETRY)
+def send_waitlist_offer(self, offer_id: int) -> str:
+    from bookings import waitlist
+
+    return waitlist.send_offer_email(offer_id)

@@ -55,6 +55,9 @@ class Clinic(models.Model):
         default=90, validators=[MinValueValidator(1)]
     )
     note_overdue_hours = models.PositiveSmallIntegerField(default=48)
+    waitlist_hold_minutes = models.PositiveSmallIntegerField(
+        default=30, help_text="How long a waitlist offer holds its slot for the offered clients."
+    )
 
     class Meta:
         constraints = [

@@ -18,6 +18,7 @@ CLINIC_FIELDS = {
     "min_lead_time_minutes",
     "booking_horizon_days",
     "note_overdue_hours",
+    "waitlist_hold_minutes",
 }
 SERVICE_FIELDS = {
     "name",

@@ -199,6 +199,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": REMINDER_DISPATCH_EVERY,
         "options": {"expires": REMINDER_DISPATCH_EVERY},
     },
+    "scan-waitlist": {
+        "task": "bookings.tasks.scan_waitlist",
+        "schedule": REMINDER_DISPATCH_EVERY,
+        "options": {"expires": REMINDER_DISPATCH_EVERY},
+    },
 }
 
 # --- Email -----------------------------------------------------------------------------------

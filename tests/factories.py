@@ -112,3 +112,12 @@ def make_intake(client, *, reported_trigger_points=(), **fields):
     defaults = {"consent_given": True, "consent_version": "2026-01"}
     defaults.update(fields)
     return record_intake(client, reported_trigger_points=reported_trigger_points, **defaults)
+
+
+def make_room(name=None, *, services=(), active=True):
+    """A treatment room suiting `services`."""
+    from bookings.models import Room
+
+    room = Room.objects.create(name=name or f"Room {next(_seq)}", active=active)
+    room.services.set(services)
+    return room

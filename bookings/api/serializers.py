@@ -7,7 +7,17 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from bookings.models import Booking, BookingEvent
+from bookings.models import (
+    MAX_EVERY_WEEKS,
+    MAX_SERIES_VISITS,
+    Booking,
+    BookingEvent,
+    BookingSeries,
+    Room,
+    SeriesMode,
+    WaitlistEntry,
+    WaitlistOffer,
+)
 from clients.api.serializers import FlagSerializer
 from clients.models import Client
 from clinic.models import Service
@@ -49,6 +59,8 @@ class BookingSerializer(serializers.ModelSerializer):
             "therapist",
             "client",
             "service",
+            "room",
+            "series",
             "start",
             "end",
             "status",
@@ -84,6 +96,14 @@ class BookingCreateSerializer(serializers.Serializer):
     )
     start = serializers.DateTimeField(help_text=NAIVE_NOTE)
     notes = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    room = serializers.PrimaryKeyRelatedField(
+        queryset=Room.objects.all(),
+        required=False,
+        help_text=(
+            "Admins only: the treatment room (it must suit the service). Left out, the first "
+            "free suitable room is assigned when the clinic has rooms."
+        ),
+    )
 
     def __init__(self, *args, clients=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -166,3 +186,162 @@ class AvailabilitySerializer(serializers.Serializer):
 
 class CalendarLinkSerializer(serializers.Serializer):
     calendar_url = serializers.URLField()
+
+
+class RoomSerializer(serializers.ModelSerializer):
+    """A treatment room and the services it suits."""
+
+    services = serializers.PrimaryKeyRelatedField(
+        queryset=Service.objects.all(), many=True, required=False
+    )
+
+    class Meta:
+        model = Room
+        fields = ["id", "name", "active", "services"]
+
+
+class SeriesCreateSerializer(serializers.Serializer):
+    therapist = serializers.PrimaryKeyRelatedField(queryset=Therapist.objects.all())
+    service = serializers.PrimaryKeyRelatedField(queryset=Service.objects.all())
+    client = serializers.PrimaryKeyRelatedField(
+        queryset=Client.objects.all(),
+        required=False,
+        help_text="Admins only: whom the series is for. A client books for themselves.",
+    )
+    start = serializers.DateTimeField(help_text="The first visit. " + NAIVE_NOTE)
+    every_weeks = serializers.IntegerField(
+        default=1, help_text=f"1 = weekly, up to {MAX_EVERY_WEEKS}."
+    )
+    count = serializers.IntegerField(
+        required=False, help_text=f"How many visits (1 to {MAX_SERIES_VISITS}); or give `until`."
+    )
+    until = serializers.DateField(
+        required=False, help_text="The last possible visit date (inclusive); or give `count`."
+    )
+    mode = serializers.ChoiceField(choices=SeriesMode.choices, default=SeriesMode.ALL_OR_NOTHING)
+    notes = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+    def __init__(self, *args, clients=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if clients is not None:
+            self.fields["client"].queryset = clients
+
+
+class CollidedSerializer(serializers.Serializer):
+    start = serializers.DateTimeField()
+    reason = serializers.CharField()
+
+
+class SeriesSerializer(serializers.ModelSerializer):
+    """A series and its bookings (flags and history are on each booking's own page)."""
+
+    bookings = BookingSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = BookingSeries
+        fields = [
+            "id",
+            "client",
+            "therapist",
+            "service",
+            "start",
+            "every_weeks",
+            "count",
+            "until",
+            "mode",
+            "created_at",
+            "bookings",
+        ]
+        read_only_fields = fields
+
+
+class SeriesCreatedSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    booked = BookingSerializer(many=True)
+    collided = CollidedSerializer(many=True)
+
+
+class SeriesConflictSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    collided = CollidedSerializer(many=True)
+
+
+class SeriesCancelSerializer(serializers.Serializer):
+    # The contract's field is `from`, a Python keyword: declared through the class namespace.
+    vars()["from"] = serializers.DateTimeField(
+        required=False,
+        help_text="Cancel the visits starting at or after this (default: now). " + NAIVE_NOTE,
+    )
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
+
+
+class WaitlistEntrySerializer(serializers.ModelSerializer):
+    """A place on the waitlist. Dates and times are the clinic's local ones; `weekdays` are
+    0 (Monday) to 6 (Sunday), empty for any day; an appointment must start in
+    [time_from, time_to)."""
+
+    client = serializers.PrimaryKeyRelatedField(
+        queryset=Client.objects.all(),
+        required=False,
+        help_text="Admins only: who waits. A client joins for themselves.",
+    )
+    therapist = serializers.PrimaryKeyRelatedField(
+        queryset=Therapist.objects.all(), required=False, allow_null=True
+    )
+    weekdays = serializers.ListField(
+        child=serializers.IntegerField(min_value=0, max_value=6),
+        required=False,
+        max_length=7,
+        default=list,
+    )
+
+    class Meta:
+        model = WaitlistEntry
+        fields = [
+            "id",
+            "client",
+            "service",
+            "therapist",
+            "earliest_date",
+            "latest_date",
+            "weekdays",
+            "time_from",
+            "time_to",
+            "status",
+            "created_at",
+        ]
+        read_only_fields = ["id", "status", "created_at"]
+
+    def __init__(self, *args, clients=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if clients is not None:
+            self.fields["client"].queryset = clients
+
+
+class WaitlistOfferSerializer(serializers.ModelSerializer):
+    client = serializers.IntegerField(source="entry.client_id", read_only=True)
+    service = serializers.IntegerField(source="entry.service_id", read_only=True)
+    end = serializers.SerializerMethodField()
+
+    class Meta:
+        model = WaitlistOffer
+        fields = [
+            "id",
+            "entry",
+            "client",
+            "service",
+            "therapist",
+            "start",
+            "end",
+            "hold_until",
+            "status",
+            "booking",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.DATETIME)
+    def get_end(self, offer):
+        return serializers.DateTimeField().to_representation(
+            offer.start + offer.entry.service.duration
+        )

@@ -5,6 +5,10 @@ from bookings.api import views
 
 router = SimpleRouter()
 router.register("bookings", views.BookingViewSet, basename="booking")
+router.register("rooms", views.RoomViewSet, basename="room")
+router.register("booking-series", views.BookingSeriesViewSet, basename="booking-series")
+router.register("waitlist", views.WaitlistEntryViewSet, basename="waitlist-entry")
+router.register("waitlist-offers", views.WaitlistOfferViewSet, basename="waitlist-offer")
 
 urlpatterns = [
     path("availability/", views.AvailabilityView.as_view(), name="availability"),

@@ -49,6 +49,9 @@ class ClinicSerializer(serializers.ModelSerializer):
     note_overdue_hours = serializers.IntegerField(
         **whole_number("The overdue-note delay", 1, 720, "hours")
     )
+    waitlist_hold_minutes = serializers.IntegerField(
+        required=False, **whole_number("The waitlist hold", 5, 24 * 60, "minutes")
+    )
 
     class Meta:
         model = Clinic
@@ -64,6 +67,7 @@ class ClinicSerializer(serializers.ModelSerializer):
             "min_lead_time_minutes",
             "booking_horizon_days",
             "note_overdue_hours",
+            "waitlist_hold_minutes",
         ]
 
 

@@ -18,6 +18,7 @@ from clients.api.serializers import (
 from clients.models import Intake
 from clients.selectors import visible_clients, with_latest_intake
 from clients.services import create_client, record_intake, register_client, update_client
+from clinic import audit
 
 
 class RegisterView(APIView):
@@ -76,13 +77,16 @@ CLIENT_PK = OpenApiParameter(
     retrieve=extend_schema(parameters=[CLIENT_PK]),
 )
 class IntakeViewSet(
+    audit.AuditedReadsMixin,
+    audit.AuditedCreateMixin,
     mixins.ListModelMixin,
     mixins.CreateModelMixin,
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,
 ):
     """A client's intake forms, newest first. Intakes are records: a new one is added, none is
-    edited. Admins and the client add them; the client's therapists read them."""
+    edited. Admins and the client add them; the client's therapists read them. Intakes are
+    health records: every read and write is in the audit log."""
 
     serializer_class = IntakeSerializer
     permission_classes = [permissions.IsAuthenticated, IntakePermission]

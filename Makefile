@@ -6,7 +6,7 @@ PORT ?= 8000
 # Without DATABASE_URL / REDIS_URL, commands run on the embedded PostgreSQL and Redis.
 EMBEDDED := $(PY) -m config.embedded exec --
 
-.PHONY: run test lint format fuzz bench clean-var
+.PHONY: run test lint format fuzz bench load clean-var
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,14 @@ bench: $(VENV)/.runtime
 	$(EMBEDDED) $(BENCH_VENV)/bin/python bench/availability.py
 	$(EMBEDDED) $(BENCH_VENV)/bin/python bench/booking_race.py
 	$(EMBEDDED) $(BENCH_VENV)/bin/python bench/reminders.py
+
+# Load test (not a test either): locust in its own venv against gunicorn on a throwaway database.
+LOAD_VENV := var/load-venv
+LOAD_ARGS ?=
+load: $(VENV)/.runtime
+	test -x $(LOAD_VENV)/bin/python || $(PYTHON) -m venv $(LOAD_VENV)
+	$(LOAD_VENV)/bin/python -m pip install --quiet -r bench/load-requirements.txt
+	$(EMBEDDED) $(PY) bench/load.py $(LOAD_ARGS)
 
 clean-var:
 	rm -rf var/

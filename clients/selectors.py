@@ -75,6 +75,12 @@ def may_edit_client(user, client: Client) -> bool:
     return is_admin(user) or (client.user_id is not None and client.user_id == user.pk)
 
 
+def may_export_client(user, client: Client) -> bool:
+    """The right of access: the client themself downloads their data; admins answer requests
+    made at the desk. Their therapists read the chart but do not export it."""
+    return may_edit_client(user, client)
+
+
 def may_record_intake(user, client: Client) -> bool:
     """Admins (the front desk) and the client themself add intakes; therapists read them."""
     return may_edit_client(user, client)

@@ -186,3 +186,43 @@ def record_intake(
     points = [ReportedTriggerPoint(intake=intake, **point) for point in reported_trigger_points]
     ReportedTriggerPoint.objects.bulk_create(points)
     return intake
+
+
+ANONYMISED_NAME = "Anonymised"
+
+
+@transaction.atomic
+def anonymise_client_record(client: Client) -> Client:
+    """Forget who the client is, keep what they were treated for (the law keeps clinical
+    records for years): the record's names become "Anonymised"; email, phone, date of birth,
+    pronouns, emergency contact and staff notes are blanked and marketing consent withdrawn.
+    Intakes (clinical fields, reported trigger points) stay as they are. The login, when there
+    is one, is deactivated and scrubbed (username `anonymised-<id>`, no email, names or usable
+    password), its API tokens deleted and its failed-login records (which hold the username)
+    removed. Running it again changes nothing further.
+
+    Only the client's own app is touched here: bookings.privacy.anonymise_client cancels
+    their future bookings and calls this in the same transaction."""
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+    from rest_framework.authtoken.models import Token
+
+    client = Client.objects.select_for_update().get(pk=client.pk)
+    client.first_name = client.last_name = ANONYMISED_NAME
+    client.email = client.phone = client.pronouns = ""
+    client.emergency_contact_name = client.emergency_contact_phone = ""
+    client.staff_notes = ""
+    client.date_of_birth = None
+    client.marketing_consent = False
+    client.save()
+    if client.user_id is not None:
+        user = User.objects.select_for_update().get(pk=client.user_id)
+        old_username = user.get_username()
+        for model in (AccessAttempt, AccessFailureLog, AccessLog):
+            model.objects.filter(username=old_username).delete()
+        Token.objects.filter(user=user).delete()
+        user.username = f"anonymised-{user.pk}"
+        user.email = user.first_name = user.last_name = ""
+        user.is_active = False
+        user.set_unusable_password()
+        user.save()
+    return client

@@ -17,7 +17,14 @@ from django.db import models, transaction
 
 from clinic.models import AuditAction, AuditEntry
 
-__all__ = ["AuditAction", "AuditedViewSetMixin", "record", "remote_address"]
+__all__ = [
+    "AuditAction",
+    "AuditedCreateMixin",
+    "AuditedReadsMixin",
+    "AuditedViewSetMixin",
+    "record",
+    "remote_address",
+]
 
 
 def remote_address(request) -> str | None:
@@ -65,13 +72,9 @@ def _ids_shown(data) -> list[int]:
     return [row["id"] for row in rows if isinstance(row, dict) and "id" in row]
 
 
-class AuditedViewSetMixin:
-    """Record list, retrieve, create, update, partial_update and destroy of a DRF viewset.
-
-    Put it first in the bases: `class IntakeViewSet(AuditedViewSetMixin, viewsets.ModelViewSet)`.
-    The object type defaults to the serializer's model (`clients.intake`); set
-    `audit_object_type` to name it otherwise. Custom actions call `record()` themselves.
-    """
+class AuditedReadsMixin:
+    """Record list and retrieve of a DRF viewset. The object type defaults to the serializer's
+    model (`clients.intake`); set `audit_object_type` to name it otherwise."""
 
     audit_object_type: str = ""
 
@@ -93,11 +96,25 @@ class AuditedViewSetMixin:
         record(request, AuditAction.READ, self.audit_type(), self.audited_pk)
         return response
 
+
+class AuditedCreateMixin:
+    """Record create, in the same transaction as the write. Kept apart from update and destroy:
+    a router routes every method a viewset has, so a read-and-add-only viewset must not get
+    them."""
+
     def create(self, request, *args, **kwargs):
         with transaction.atomic():
             response = super().create(request, *args, **kwargs)
             record(request, AuditAction.CREATE, self.audit_type(), response.data["id"])
         return response
+
+
+class AuditedViewSetMixin(AuditedReadsMixin, AuditedCreateMixin):
+    """Record list, retrieve, create, update, partial_update and destroy of a DRF viewset.
+
+    Put it first in the bases: `class NoteViewSet(AuditedViewSetMixin, viewsets.ModelViewSet)`.
+    Custom actions call `record()` themselves.
+    """
 
     def update(self, request, *args, **kwargs):
         with transaction.atomic():

@@ -18,7 +18,7 @@ from clients.api.serializers import (
 from clients.models import Intake
 from clients.selectors import visible_clients, with_latest_intake
 from clients.services import create_client, record_intake, register_client, update_client
-from clinic.audit import AuditedViewSetMixin
+from clinic import audit
 
 
 class RegisterView(APIView):
@@ -77,20 +77,19 @@ CLIENT_PK = OpenApiParameter(
     retrieve=extend_schema(parameters=[CLIENT_PK]),
 )
 class IntakeViewSet(
-    AuditedViewSetMixin,
+    audit.AuditedReadsMixin,
+    audit.AuditedCreateMixin,
     mixins.ListModelMixin,
     mixins.CreateModelMixin,
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,
 ):
     """A client's intake forms, newest first. Intakes are records: a new one is added, none is
-    edited. Admins and the client add them; the client's therapists read them. Every read and
-    write is recorded in the audit log."""
+    edited. Admins and the client add them; the client's therapists read them. Intakes are
+    health records: every read and write is in the audit log."""
 
     serializer_class = IntakeSerializer
     permission_classes = [permissions.IsAuthenticated, IntakePermission]
-    # The audit mixin defines update/destroy for every viewset; intakes are never edited.
-    http_method_names = ["get", "post", "head", "options"]
     filter_backends: list = []
 
     @cached_property

@@ -1,0 +1,162 @@
+"""The load mix of bench/load.py (run by it; not on its own): clients search availability, book,
+list and cancel; therapists read their day, chart checked-in visits (write, edit, sign) and
+read charts and trigger point progress. Each simulated person has their own login.
+
+A 409 on booking is a lost race for a slot another client took a moment earlier: an expected
+answer under load, counted apart, not an error. Anything else unexpected is an error.
+"""
+
+import itertools
+import json
+import os
+import random
+from datetime import date, timedelta
+
+from locust import HttpUser, between, events, task
+
+WORLD = json.loads(open(os.environ["LOAD_WORLD"]).read())  # noqa: SIM115
+OUTCOMES = {"booked": 0, "conflicts": 0, "cancelled": 0, "notes": 0, "signed": 0}
+_clients = itertools.count()
+_therapists = itertools.count()
+# Visits to chart, shared by the simulated users of one therapist (one gevent process: a pop
+# is atomic), so no visit is charted twice.
+TO_CHART = [
+    random.sample(login["visits"], len(login["visits"])) for login in WORLD["therapist_logins"]
+]
+
+
+@events.test_stop.add_listener
+def _write_outcomes(environment, **kwargs):
+    with open(os.environ["LOAD_OUTCOMES"], "w") as out:
+        json.dump(OUTCOMES, out)
+
+
+def _day(offset: int) -> str:
+    return (date.fromisoformat(WORLD["today"]) + timedelta(days=offset)).isoformat()
+
+
+class ClientUser(HttpUser):
+    weight = 4
+    wait_time = between(1, 3)
+
+    def on_start(self):
+        self.client.headers["Authorization"] = (
+            "Token " + WORLD["clients"][next(_clients) % len(WORLD["clients"])]
+        )
+        self.slots = []
+        self.mine = []
+
+    @task(6)
+    def search(self):
+        therapist = random.choice(WORLD["therapists"])
+        day = _day(random.randint(2, WORLD["days"] + 1))
+        response = self.client.get(
+            f"/api/v1/availability/?service={WORLD['service']}&therapist={therapist}"
+            f"&start={day}&end={day}",
+            name="GET /availability/",
+        )
+        if response.status_code == 200:
+            self.slots = response.json()["results"]
+
+    @task(3)
+    def book(self):
+        if not self.slots:
+            return self.search()
+        slot = self.slots.pop(random.randrange(len(self.slots)))
+        body = {"therapist": slot["therapist"], "service": WORLD["service"], "start": slot["start"]}
+        with self.client.post(
+            "/api/v1/bookings/", json=body, name="POST /bookings/", catch_response=True
+        ) as response:
+            if response.status_code == 201:
+                self.mine.append(response.json()["id"])
+                OUTCOMES["booked"] += 1
+                response.success()
+            elif response.status_code == 409:
+                OUTCOMES["conflicts"] += 1
+                response.success()
+            else:
+                response.failure(f"{response.status_code} {response.text[:200]}")
+
+    @task(2)
+    def my_bookings(self):
+        self.client.get("/api/v1/bookings/?status=requested", name="GET /bookings/ (client)")
+
+    @task(1)
+    def cancel(self):
+        if not self.mine:
+            return
+        booking = self.mine.pop(random.randrange(len(self.mine)))
+        response = self.client.post(
+            f"/api/v1/bookings/{booking}/cancel/",
+            json={"reason": "Something came up"},
+            name="POST /bookings/{id}/cancel/",
+        )
+        if response.status_code == 200:
+            OUTCOMES["cancelled"] += 1
+
+
+class TherapistUser(HttpUser):
+    weight = 1
+    wait_time = between(1, 3)
+
+    def on_start(self):
+        index = next(_therapists) % len(WORLD["therapist_logins"])
+        me = WORLD["therapist_logins"][index]
+        self.client.headers["Authorization"] = "Token " + me["token"]
+        self.to_chart = TO_CHART[index]
+        self.clients = me["clients"]
+        self.drafts = []
+
+    @task(3)
+    def my_day(self):
+        day = _day(random.randint(2, WORLD["days"] + 1))
+        self.client.get(
+            f"/api/v1/bookings/?date_from={day}&date_to={day}", name="GET /bookings/ (therapist)"
+        )
+
+    @task(2)
+    def write_note(self):
+        if not self.to_chart:
+            return
+        body = {
+            "booking": self.to_chart.pop(),
+            "subjective": "Headaches most afternoons, right side.",
+            "objective": "Active point in right upper trapezius.",
+            "assessment": "Upper trapezius referral pattern.",
+            "plan": "Weekly for four weeks.",
+            "treated_trigger_points": [
+                {
+                    "muscle": "upper_trapezius",
+                    "side": "right",
+                    "technique": "ischemic_compression",
+                    "pressure": 3,
+                    "pain_before": 7,
+                    "pain_after": 4,
+                    "referral_reproduced": True,
+                }
+            ],
+        }
+        response = self.client.post("/api/v1/treatment-notes/", json=body, name="POST /notes/")
+        if response.status_code == 201:
+            self.drafts.append(response.json()["id"])
+            OUTCOMES["notes"] += 1
+
+    @task(1)
+    def edit_and_sign(self):
+        if not self.drafts:
+            return
+        note = self.drafts.pop()
+        self.client.patch(
+            f"/api/v1/treatment-notes/{note}/",
+            json={"plan": "Weekly for four weeks; heat at home."},
+            name="PATCH /notes/{id}/",
+        )
+        response = self.client.post(f"/api/v1/treatment-notes/{note}/sign/", name="POST sign")
+        if response.status_code == 200:
+            OUTCOMES["signed"] += 1
+
+    @task(3)
+    def read_chart(self):
+        client = random.choice(self.clients)
+        self.client.get(f"/api/v1/treatment-notes/?client={client}", name="GET /notes/?client=")
+        self.client.get(f"/api/v1/clients/{client}/trigger-point-progress/", name="GET progress/")

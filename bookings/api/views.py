@@ -47,6 +47,23 @@ from therapists.models import Therapist
 STAFF_ROLES = (Role.ADMIN, Role.THERAPIST)
 
 
+def clients_caller_acts_for(role, user, *, refused: str):
+    """Whom the caller may book or wait-list for: an admin anyone, a client themself."""
+    if role == Role.ADMIN:
+        return Client.objects.all()
+    if role == Role.CLIENT:
+        return Client.objects.filter(pk=client_of(user).pk)
+    raise PermissionDenied(refused)
+
+
+def named_client(role, user, data: dict, *, missing: str):
+    """The client a request is for: the one sent (admins must send one), else the caller."""
+    client = data.pop("client", None) or (client_of(user) if role == Role.CLIENT else None)
+    if client is None:
+        raise ValidationError({"client": [missing]})
+    return client
+
+
 class ClinicTimeMixin:
     """Datetimes in and out in the clinic's time zone: answers carry its offset, and a naive
     datetime in a request is read as clinic time."""
@@ -445,21 +462,13 @@ class BookingSeriesViewSet(
         ),
     )
     def create(self, request, *args, **kwargs):
-        role = self.role
-        if role == Role.ADMIN:
-            clients = Client.objects.all()
-        elif role == Role.CLIENT:
-            clients = Client.objects.filter(pk=client_of(request.user).pk)
-        else:
-            raise PermissionDenied("Bookings are made by clients and the clinic.")
+        clients = clients_caller_acts_for(
+            self.role, request.user, refused="Bookings are made by clients and the clinic."
+        )
         payload = SeriesCreateSerializer(data=request.data, clients=clients)
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
-        client = data.pop("client", None) or (
-            client_of(request.user) if role == Role.CLIENT else None
-        )
-        if client is None:
-            raise ValidationError({"client": ["Say whom the series is for."]})
+        client = named_client(self.role, request.user, data, missing="Say whom the series is for.")
         try:
             result = series.create_series(
                 client=client, actor=request.user, clinic=self.clinic, **data
@@ -560,21 +569,13 @@ class WaitlistEntryViewSet(
         ],
     )
     def create(self, request, *args, **kwargs):
-        role = self.role
-        if role == Role.ADMIN:
-            clients = Client.objects.all()
-        elif role == Role.CLIENT:
-            clients = Client.objects.filter(pk=client_of(request.user).pk)
-        else:
-            raise PermissionDenied("Clients and the clinic put people on the waitlist.")
+        clients = clients_caller_acts_for(
+            self.role, request.user, refused="Clients and the clinic put people on the waitlist."
+        )
         payload = WaitlistEntrySerializer(data=request.data, clients=clients)
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
-        client = data.pop("client", None) or (
-            client_of(request.user) if role == Role.CLIENT else None
-        )
-        if client is None:
-            raise ValidationError({"client": ["Say who is waiting."]})
+        client = named_client(self.role, request.user, data, missing="Say who is waiting.")
         entry = waitlist.join(client=client, **data)
         return Response(WaitlistEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
 

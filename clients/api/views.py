@@ -37,6 +37,7 @@ class RegisterView(APIView):
 
 
 class ClientViewSet(
+    audit.AuditedReadsMixin,
     mixins.ListModelMixin,
     mixins.CreateModelMixin,
     mixins.RetrieveModelMixin,
@@ -45,7 +46,8 @@ class ClientViewSet(
 ):
     """Client records. Admins: all, and create clients without a login (front desk).
     Therapists: read the clients they have a booking with. Clients: their own record.
-    Any other record answers 404. There is no delete: records are kept (anonymised later)."""
+    Any other record answers 404. There is no delete: records are kept (anonymised later).
+    Reads are audited: a client record carries the latest intake and contraindication flags."""
 
     permission_classes = [permissions.IsAuthenticated, ClientRecordPermission]
     filterset_class = ClientFilter

@@ -33,3 +33,19 @@ def test_a_refused_intake_read_leaves_no_audit_entry(cast):
     response = api.get(f"/api/v1/clients/{cast.client_a.pk}/intakes/{intake.pk}/")
     assert response.status_code == 404
     assert not AuditEntry.objects.filter(object_type="clients.intake").exists()
+
+
+def test_reading_a_client_record_with_its_flags_is_audited(clinic):
+    carl = factories.make_client()
+    factories.make_intake(carl, takes_anticoagulants=True)
+    admin = factories.make_admin("auditor")
+
+    detail = factories.api_as(admin).get(f"/api/v1/clients/{carl.pk}/")
+    factories.api_as(admin).get("/api/v1/clients/")
+
+    assert detail.status_code == 200
+    assert detail.json()["flags"][0]["code"] == "anticoagulants"
+    entries = list(AuditEntry.objects.filter(object_type="clients.client").order_by("id"))
+    assert [(e.action, e.user_id) for e in entries] == [("read", admin.pk), ("list", admin.pk)]
+    assert entries[0].object_id == carl.pk
+    assert entries[1].object_ids == [carl.pk]

@@ -4,7 +4,6 @@ from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import (
     ArrayField,
-    DateTimeRangeField,
     RangeBoundary,
     RangeOperators,
 )
@@ -12,12 +11,9 @@ from django.db import models
 
 from clients.models import Client
 from clinic.models import Service
-from therapists.models import Therapist
 
-
-class TsTzRange(models.Func):
-    function = "TSTZRANGE"
-    output_field = DateTimeRangeField()
+# One TsTzRange for the project; bookings' migrations name it as bookings.models.TsTzRange.
+from therapists.models import Therapist, TsTzRange
 
 
 class Room(models.Model):

@@ -69,10 +69,11 @@ from django.db import connections  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from bench.reminder_backends import SENT_KEY, client  # noqa: E402
-from bookings.models import Booking, Reminder  # noqa: E402
+from bookings.models import Booking  # noqa: E402
 from clients.models import Client  # noqa: E402
 from clinic.models import Clinic, Modality, Service  # noqa: E402
 from config.celery import app as celery_app  # noqa: E402
+from notifications.models import Reminder  # noqa: E402
 from therapists.models import Therapist  # noqa: E402
 
 PREFIX = "bench-"

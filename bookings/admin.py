@@ -1,17 +1,10 @@
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from rest_framework.exceptions import APIException
 
 from bookings import services
-from bookings.models import (
-    Booking,
-    BookingEvent,
-    BookingSeries,
-    Room,
-    WaitlistEntry,
-    WaitlistOffer,
-)
+from bookings.models import Booking, BookingEvent, BookingSeries, Room
+from clinic.errors import DomainError
 from clinic.models import Clinic
 
 
@@ -37,8 +30,8 @@ def _run(modeladmin, request, queryset, service, done: str, **kwargs):
             modeladmin.message_user(
                 request, f"#{booking.pk}: {' '.join(exc.messages)}", messages.ERROR
             )
-        except APIException as exc:
-            modeladmin.message_user(request, f"#{booking.pk}: {exc.detail}", messages.ERROR)
+        except DomainError as exc:
+            modeladmin.message_user(request, f"#{booking.pk}: {exc}", messages.ERROR)
     if succeeded:
         modeladmin.message_user(request, f"{succeeded} booking(s) {done}.", messages.SUCCESS)
 
@@ -163,49 +156,6 @@ class BookingSeriesAdmin(admin.ModelAdmin):
         "created_at",
     ]
     inlines = [SeriesBookingInline]
-
-    def has_add_permission(self, request):
-        return False
-
-
-class WaitlistOfferInline(admin.TabularInline):
-    model = WaitlistOffer
-    fields = ["therapist", "start", "hold_until", "status", "booking"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(WaitlistEntry)
-class WaitlistEntryAdmin(admin.ModelAdmin):
-    list_display = [
-        "client",
-        "service",
-        "therapist",
-        "earliest_date",
-        "latest_date",
-        "time_from",
-        "time_to",
-        "status",
-        "created_at",
-    ]
-    list_filter = ["status", "service", "therapist"]
-    list_select_related = ["client", "service", "therapist"]
-    search_fields = ["client__first_name", "client__last_name", "client__email"]
-    inlines = [WaitlistOfferInline]
-
-
-@admin.register(WaitlistOffer)
-class WaitlistOfferAdmin(admin.ModelAdmin):
-    """Offers are made by the waitlist scan and answered by clients; here they are read."""
-
-    list_display = ["start", "entry", "therapist", "hold_until", "status", "booking"]
-    list_filter = ["status", "therapist"]
-    list_select_related = ["entry__client", "entry__service", "therapist", "booking"]
-    readonly_fields = ["entry", "therapist", "start", "blocks_until", "hold_until", "booking"]
 
     def has_add_permission(self, request):
         return False

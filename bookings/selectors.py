@@ -1,10 +1,11 @@
-"""Reads for bookings: load what availability needs in a fixed number of queries."""
+"""Reads for bookings: who sees which bookings and series, and what availability needs, loaded
+in a fixed number of queries."""
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 
-from django.db.models import BigIntegerField, Exists, Func, OuterRef, Prefetch
+from django.db.models import BigIntegerField, Exists, Func, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
 
 from bookings.availability import (
@@ -17,15 +18,10 @@ from bookings.availability import (
     free_slots,
     local_days,
 )
-from bookings.models import (
-    ACTIVE_STATUSES,
-    Booking,
-    BookingEvent,
-    OfferStatus,
-    Room,
-    WaitlistOffer,
-)
+from bookings.models import Booking, BookingEvent, BookingSeries, Room
 from clinic.models import Clinic, Service
+from clinic.roles import Role, client_of, role_of, therapist_of
+from clinic.statuses import ACTIVE_STATUSES, BookingStatus
 from therapists.models import Therapist, TimeOff, WorkingHours
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -41,6 +37,45 @@ class EpochSeconds(Func):
         rounding = "CEIL" if ceiling else "FLOOR"
         self.template = f"{rounding}(EXTRACT(EPOCH FROM %(expressions)s))::bigint"
         super().__init__(expression)
+
+
+def _scoped(queryset: QuerySet, user) -> QuerySet:
+    role = role_of(user)
+    if role == Role.ADMIN:
+        return queryset
+    if role == Role.THERAPIST:
+        return queryset.filter(therapist=therapist_of(user))
+    if role == Role.CLIENT:
+        return queryset.filter(client=client_of(user))
+    return queryset.none()
+
+
+def bookings_visible_to(user) -> QuerySet[Booking]:
+    """The one rule for seeing bookings: admins see every booking, a therapist their own, a
+    client theirs; anyone else none. Everything that shows a booking (or something hanging off
+    one, such as its reminders) starts from this; anything outside it answers 404."""
+    return _scoped(Booking.objects.all(), user)
+
+
+def series_visible_to(user) -> QuerySet[BookingSeries]:
+    """Series are seen like bookings: admins all, a therapist theirs, a client their own."""
+    return _scoped(BookingSeries.objects.all(), user)
+
+
+# --- Slot holds ------------------------------------------------------------------------------
+# An app above bookings may hold slots without a booking row (the waitlist holds an offered
+# slot for the offered clients). It registers a source in its AppConfig.ready(); the bookings
+# app imports none of them. A source is called as
+#     source(therapist_ids=..., start=..., until=..., now=..., client_id=...)
+# and returns (therapist_id, start, end) triples, start and end in epoch seconds
+# (`EpochSeconds`): busy time for every client except `client_id` when the hold is theirs.
+HoldSource = Callable[..., Iterable[tuple[int, int, int]]]
+_HOLD_SOURCES: list[HoldSource] = []
+
+
+def register_hold_source(source: HoldSource) -> None:
+    if source not in _HOLD_SOURCES:
+        _HOLD_SOURCES.append(source)
 
 
 def _interval(start_seconds: int, end_seconds: int):
@@ -75,9 +110,9 @@ def load_schedules(
 ) -> list[Schedule]:
     """The schedules of `therapists` for slots starting in [start, end): five queries whatever
     the range or the number of therapists (offered services, working hours, time off, active
-    bookings, held waitlist offers; `exclude_booking_id` leaves one booking out, for a
-    reschedule). An open waitlist offer holds its slot (busy) for everyone except a client
-    (`client_id`) who holds an open offer for the same therapist and start."""
+    bookings), plus one per registered hold source (the waitlist's open offers); see
+    `register_hold_source`. `exclude_booking_id` leaves one booking out, for a reschedule;
+    `client_id` is the client booking, whose own holds do not count against them."""
     ids = [t.pk for t in therapists]
     until = end + service.duration + service.buffer  # a slot starting before `end` reaches this
     offered = set(
@@ -105,29 +140,11 @@ def load_schedules(
         "therapist_id", EpochSeconds("start"), EpochSeconds("blocks_until", ceiling=True)
     ):
         busy[therapist_id].append(_interval(b_start, b_until))
-    held = WaitlistOffer.objects.filter(
-        status=OfferStatus.OFFERED,
-        hold_until__gt=rules.now,
-        therapist_id__in=ids,
-        start__lt=until,
-        blocks_until__gt=start,
-    )
-    if client_id is not None:
-        held = held.exclude(
-            Exists(
-                WaitlistOffer.objects.filter(
-                    entry__client_id=client_id,
-                    status=OfferStatus.OFFERED,
-                    hold_until__gt=rules.now,
-                    therapist_id=OuterRef("therapist_id"),
-                    start=OuterRef("start"),
-                )
-            )
-        )
-    for therapist_id, h_start, h_until in held.values_list(
-        "therapist_id", EpochSeconds("start"), EpochSeconds("blocks_until", ceiling=True)
-    ):
-        busy[therapist_id].append(_interval(h_start, h_until))
+    for source in _HOLD_SOURCES:
+        for therapist_id, h_start, h_until in source(
+            therapist_ids=ids, start=start, until=until, now=rules.now, client_id=client_id
+        ):
+            busy[therapist_id].append(_interval(h_start, h_until))
     first_day, last_day = local_days(start, until, rules.tz)
     return [
         Schedule.build(
@@ -224,7 +241,7 @@ def calendar_bookings(therapist: Therapist, *, now: datetime | None = None, days
     since = (now or timezone.now()) - timedelta(days=days_back)
     return (
         Booking.objects.filter(therapist=therapist, start__gte=since)
-        .filter(status__in=[*ACTIVE_STATUSES, "completed"])
+        .filter(status__in=[*ACTIVE_STATUSES, BookingStatus.COMPLETED])
         .select_related("client", "service")
         .order_by("start")
     )

@@ -20,7 +20,6 @@ from zoneinfo import ZoneInfo
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from rest_framework.exceptions import APIException
 
 from bookings import services
 from bookings.availability import to_utc, wall_exists, wall_to_utc
@@ -31,7 +30,7 @@ from bookings.models import (
     BookingSeries,
     SeriesMode,
 )
-from clinic.api.exceptions import Conflict
+from clinic.errors import Conflict
 from clinic.models import Clinic, Service
 from therapists.models import Therapist
 
@@ -73,17 +72,17 @@ class SeriesResult:
 
 
 class SeriesConflict(Conflict):
-    """409 carrying the refused occurrences: {"detail", "collided": [{"start", "reason"}]}."""
+    """A refused series (409), carrying the refused visits: [{"start", "reason"}]."""
 
     def __init__(self, message: str, collided: list[dict]):
+        super().__init__(message)
         self.collided = collided
-        APIException.__init__(self, message)
 
 
 def _why(exc: Exception) -> str:
     if isinstance(exc, ValidationError):
         return " ".join(exc.messages)
-    return str(exc.detail)
+    return str(exc)
 
 
 def validate_plan(*, every_weeks: int, count: int | None, until: date | None, start, tz):

@@ -1,4 +1,4 @@
-"""Every write to bookings: validate, write inside one transaction, record history, notify.
+"""Every write to bookings: validate, write inside one transaction, record history, announce.
 
 Double booking is made impossible by the database (the exclusion constraints on Booking); the
 checks here give a clear answer in the common case, and the constraint's IntegrityError, caught
@@ -12,13 +12,13 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
-from bookings import notifications
 from bookings.availability import refusal
 from bookings.models import Booking, BookingEvent, BookingStatus, Room
 from bookings.selectors import booking_rules, load_rooms, load_schedules, service_spec
-from clinic.api.exceptions import Conflict
+from bookings.signals import announce
+from clinic.errors import Conflict
 from clinic.models import Clinic, Service
-from therapists.models import Therapist, new_calendar_token
+from therapists.models import Therapist
 
 S = BookingStatus
 
@@ -92,9 +92,7 @@ def save_or_conflict(booking: Booking, *, attempts: int = 3) -> None:
         except IntegrityError as exc:
             name = constraint_name(exc)
             if name in COLLISIONS:
-                conflict = Conflict(COLLISIONS[name])
-                conflict.constraint = name
-                raise conflict from exc
+                raise Conflict(COLLISIONS[name], constraint=name) from exc
             raise
         except OperationalError as exc:
             if getattr(exc.__cause__, "sqlstate", None) != DEADLOCK_DETECTED:
@@ -217,7 +215,7 @@ def create_booking(
         except Conflict as exc:
             # Another request took the room we picked; if the clinic did not name it, look
             # again once: a second suitable room may still be free.
-            if getattr(exc, "constraint", None) != "booking_no_room_overlap" or room is not None:
+            if exc.constraint != "booking_no_room_overlap" or room is not None:
                 raise
             booking.room_id = check_bookable(
                 therapist=therapist,
@@ -228,7 +226,7 @@ def create_booking(
             )
             save_or_conflict(booking)
         _record(booking, actor=actor, from_status="", reason="Booked")
-        notifications.booking_changed(booking, previous_status=None, previous_start=None)
+        announce(booking, previous_status=None, previous_start=None)
     return booking
 
 
@@ -245,9 +243,7 @@ def _transition(booking: Booking, transition: Transition, *, actor, reason="", a
         locked.status = transition.target
         save_or_conflict(locked)
         _record(locked, actor=actor, from_status=previous_status, reason=reason)
-        notifications.booking_changed(
-            locked, previous_status=previous_status, previous_start=locked.start
-        )
+        announce(locked, previous_status=previous_status, previous_start=locked.start)
     return locked
 
 
@@ -337,14 +333,5 @@ def reschedule_booking(
             reason=reason or "Rescheduled",
             from_start=previous_start,
         )
-        notifications.booking_changed(
-            locked, previous_status=locked.status, previous_start=previous_start
-        )
+        announce(locked, previous_status=locked.status, previous_start=previous_start)
     return locked
-
-
-def rotate_calendar_token(therapist: Therapist) -> Therapist:
-    """Give the therapist a new private calendar link; the old one stops working."""
-    therapist.calendar_token = new_calendar_token()
-    therapist.save(update_fields=["calendar_token"])
-    return therapist

@@ -9,10 +9,8 @@ from django.utils import timezone
 from clients.contraindications import RULE_FIELDS, Flag, flags_for_intake
 from clients.models import Client, Intake
 from clinic.models import clinic_timezone
-from clinic.roles import is_admin, therapist_of
-
-# Booking statuses that hold a slot, as plain strings: clients must not import bookings.
-ACTIVE_BOOKING_STATUSES = ("requested", "confirmed", "checked_in")
+from clinic.roles import Role, client_of, is_admin, role_of, therapist_of
+from clinic.statuses import ACTIVE_STATUSES
 
 
 def clinic_today() -> date:
@@ -55,9 +53,26 @@ def latest_intake_of(client: Client) -> Intake | None:
     return client.intakes.prefetch_related("reported_trigger_points").first()
 
 
+def clients_in_care_of(user) -> QuerySet[Client]:
+    """The one rule for a therapist's clients: every client with whom they have a booking (of
+    any status, past or future). All clients for an admin; nobody for anyone else. Charts,
+    client records and everything about a client a therapist may read start from this."""
+    if is_admin(user):
+        return Client.objects.all()
+    therapist = therapist_of(user)
+    if therapist is None:
+        return Client.objects.none()
+    return Client.objects.filter(pk__in=_booked_with(therapist))
+
+
+def _booked_with(therapist):
+    # The reverse relation from bookings (clients cannot import bookings, which sits above).
+    return Client.objects.filter(bookings__therapist=therapist).values("pk")
+
+
 def visible_clients(user) -> QuerySet[Client]:
     """The client records a user may see: admins all; anyone their own record; a therapist
-    also every client they have a booking with (any status, past or future)."""
+    also the clients in their care (`clients_in_care_of`)."""
     if is_admin(user):
         return Client.objects.all()
     if user is None or not user.is_authenticated:
@@ -65,9 +80,19 @@ def visible_clients(user) -> QuerySet[Client]:
     allowed = Q(user=user)
     therapist = therapist_of(user)
     if therapist is not None:
-        booked = Client.objects.filter(bookings__therapist=therapist).values("pk")
-        allowed |= Q(pk__in=booked)
+        allowed |= Q(pk__in=_booked_with(therapist))
     return Client.objects.filter(allowed)
+
+
+def clients_acted_for_by(user) -> QuerySet[Client] | None:
+    """Whom a user may book or wait-list for: an admin anyone, a client themself. None for
+    anyone else (they may not act for any client)."""
+    role = role_of(user)
+    if role == Role.ADMIN:
+        return Client.objects.all()
+    if role == Role.CLIENT:
+        return Client.objects.filter(pk=client_of(user).pk)
+    return None
 
 
 def may_edit_client(user, client: Client) -> bool:
@@ -97,7 +122,7 @@ def with_upcoming_booking(clients: QuerySet[Client], now=None) -> QuerySet[Clien
     """Clients with an active booking that starts after `now`."""
     booked = Client.objects.filter(
         bookings__start__gt=now or timezone.now(),
-        bookings__status__in=ACTIVE_BOOKING_STATUSES,
+        bookings__status__in=ACTIVE_STATUSES,
     ).values("pk")
     return clients.filter(pk__in=booked)
 

@@ -201,7 +201,7 @@ def anonymise_client_record(client: Client) -> Client:
     password), its API tokens deleted and its failed-login records (which hold the username)
     removed. Running it again changes nothing further.
 
-    Only the client's own app is touched here: bookings.privacy.anonymise_client cancels
+    Only the client's own app is touched here: privacy.services.anonymise_client cancels
     their future bookings and calls this in the same transaction."""
     from axes.models import AccessAttempt, AccessFailureLog, AccessLog
     from rest_framework.authtoken.models import Token

@@ -9,7 +9,7 @@ ALLOWED_HOSTS  comma-separated (default: localhost names when DEBUG, none otherw
 EMAIL_URL      smtp://user:pass@host:587?tls=1, console://, file:///path or locmem://
 SITE_URL       public base URL used in emails (cancel links)
 SMS_ENABLED    1/0 (default 0): also send reminders and notices by SMS to clients with a phone
-SMS_BACKEND    dotted path of the SMS backend (default bookings.channels.ConsoleSmsBackend)
+SMS_BACKEND    dotted path of the SMS backend (default notifications.channels.ConsoleSmsBackend)
 REMINDER_DISPATCH_EVERY  seconds between dispatcher runs (default 60)
 """
 
@@ -68,7 +68,12 @@ INSTALLED_APPS = [
     "therapists",
     "clients",
     "bookings",
+    "notifications",
+    "waitlist",
     "treatments",
+    "reports",
+    "privacy",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -190,17 +195,17 @@ CELERY_TASK_SOFT_TIME_LIMIT = 90
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
-# Reminders and notices are rows; this scan claims and sends what is due (bookings.reminders).
+# Reminders and notices are rows; this scan claims and sends what is due (notifications.dispatcher).
 # A run that waited longer than the interval is dropped (expires): the next one does its work.
 REMINDER_DISPATCH_EVERY = float(os.environ.get("REMINDER_DISPATCH_EVERY", "60"))
 CELERY_BEAT_SCHEDULE: dict = {
     "dispatch-reminders-and-notices": {
-        "task": "bookings.tasks.dispatch_due",
+        "task": "notifications.tasks.dispatch_due",
         "schedule": REMINDER_DISPATCH_EVERY,
         "options": {"expires": REMINDER_DISPATCH_EVERY},
     },
     "scan-waitlist": {
-        "task": "bookings.tasks.scan_waitlist",
+        "task": "waitlist.tasks.scan_waitlist",
         "schedule": REMINDER_DISPATCH_EVERY,
         "options": {"expires": REMINDER_DISPATCH_EVERY},
     },
@@ -242,7 +247,7 @@ _default_email = f"file://{KNEADLY_MAIL_DIR}" if KNEADLY_MAIL_DIR else "console:
 globals().update(email_settings(os.environ.get("EMAIL_URL", _default_email)))
 EMAIL_TIMEOUT = 10
 SMS_ENABLED = env_bool("SMS_ENABLED", False)
-SMS_BACKEND = os.environ.get("SMS_BACKEND", "bookings.channels.ConsoleSmsBackend")
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "notifications.channels.ConsoleSmsBackend")
 
 # --- REST framework --------------------------------------------------------------------------
 REST_FRAMEWORK = {

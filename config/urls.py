@@ -9,9 +9,11 @@ api_v1 = [
     path("", include("therapists.api.urls")),
     path("", include("clients.api.urls")),
     path("", include("bookings.api.urls")),
-    path("", include("bookings.api.reminder_urls")),
+    path("", include("notifications.api.urls")),
+    path("", include("waitlist.api.urls")),
     path("", include("treatments.api.urls")),
-    path("", include("bookings.api.report_urls")),
+    path("", include("reports.api.urls")),
+    path("", include("privacy.api.urls")),
 ]
 
 urlpatterns = [

@@ -21,9 +21,11 @@ from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.utils import timezone
 
-from bookings.models import BookingSeries, Reminder, Room, WaitlistEntry, WaitlistOffer
+from bookings.models import BookingSeries, Room
+from notifications.models import Reminder
 from tests import factories
 from treatments import services as chart
+from waitlist.models import WaitlistEntry, WaitlistOffer
 
 ROLES = ("anonymous", "client_a", "client_b", "therapist_a", "therapist_other", "admin")
 METHODS = ("get", "post", "put", "patch", "delete")  # HEAD and OPTIONS follow GET

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from clinic.models import Clinic, Modality, Service
 from clinic.roles import client_of
-from therapists.models import Therapist, TimeOff, WorkingHours
+from therapists.models import Therapist, TimeOff, WorkingHours, new_calendar_token
 
 User = get_user_model()
 
@@ -263,6 +263,13 @@ def remove_therapist(therapist: Therapist) -> bool:
 
 
 # --- Weekly working hours -------------------------------------------------------------------
+
+
+def rotate_calendar_token(therapist: Therapist) -> Therapist:
+    """Give the therapist a new private calendar link; the old one stops working."""
+    therapist.calendar_token = new_calendar_token()
+    therapist.save(update_fields=["calendar_token"])
+    return therapist
 
 
 def _check_hours(hours: WorkingHours) -> None:

@@ -5,25 +5,12 @@ from datetime import timedelta
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from bookings.models import Booking
 from clients.models import Client, ReportedTriggerPoint
+from clients.selectors import clients_in_care_of
 from clinic.models import Clinic
 from clinic.roles import is_admin, therapist_of
 from clinic.vocabulary import Muscle, Side
 from treatments.models import Amendment, TreatedTriggerPoint, TreatmentNote
-
-
-def clients_in_care_of(user) -> QuerySet[Client]:
-    """The clients whose charts `user` may read: all for an admin; for a therapist, every
-    client with whom they have a booking (of any status); nobody for anyone else."""
-    if is_admin(user):
-        return Client.objects.all()
-    therapist = therapist_of(user)
-    if therapist is None:
-        return Client.objects.none()
-    return Client.objects.filter(
-        pk__in=Booking.objects.filter(therapist=therapist).values("client_id")
-    )
 
 
 def notes_visible_to(user) -> QuerySet[TreatmentNote]:
@@ -34,9 +21,8 @@ def notes_visible_to(user) -> QuerySet[TreatmentNote]:
     if is_admin(user):
         notes = TreatmentNote.objects.all()
     elif therapist is not None:
-        their_clients = Booking.objects.filter(therapist=therapist).values("client_id")
         notes = TreatmentNote.objects.filter(
-            Q(therapist=therapist) | Q(booking__client_id__in=their_clients)
+            Q(therapist=therapist) | Q(booking__client__in=clients_in_care_of(user))
         )
     else:
         notes = TreatmentNote.objects.none()

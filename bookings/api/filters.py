@@ -4,6 +4,7 @@ import django_filters
 
 from bookings.api.serializers import local_midnight
 from bookings.models import Booking, BookingStatus
+from clinic.api.fields import InstantFilter
 
 
 class BookingFilter(django_filters.FilterSet):
@@ -14,10 +15,10 @@ class BookingFilter(django_filters.FilterSet):
     client = django_filters.NumberFilter(field_name="client_id")
     service = django_filters.NumberFilter(field_name="service_id")
     status = django_filters.MultipleChoiceFilter(choices=BookingStatus.choices)
-    start_after = django_filters.IsoDateTimeFilter(
+    start_after = InstantFilter(
         field_name="start", lookup_expr="gte", label="Starting at or after (naive = clinic time)"
     )
-    start_before = django_filters.IsoDateTimeFilter(
+    start_before = InstantFilter(
         field_name="start", lookup_expr="lt", label="Starting before (naive = clinic time)"
     )
     date_from = django_filters.DateFilter(method="filter_date_from", label="On or after this day")

@@ -15,11 +15,10 @@ from bookings.models import (
     BookingSeries,
     Room,
     SeriesMode,
-    WaitlistEntry,
-    WaitlistOffer,
 )
 from clients.api.serializers import FlagSerializer
 from clients.models import Client
+from clinic.api.fields import InstantField
 from clinic.models import Service
 from therapists.models import Therapist
 
@@ -94,7 +93,7 @@ class BookingCreateSerializer(serializers.Serializer):
         required=False,
         help_text="Admins only: whom the booking is for. A client books for themselves.",
     )
-    start = serializers.DateTimeField(help_text=NAIVE_NOTE)
+    start = InstantField(help_text=NAIVE_NOTE)
     notes = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
     room = serializers.PrimaryKeyRelatedField(
         queryset=Room.objects.all(),
@@ -116,7 +115,7 @@ class CancelSerializer(serializers.Serializer):
 
 
 class RescheduleSerializer(serializers.Serializer):
-    start = serializers.DateTimeField(help_text=NAIVE_NOTE)
+    start = InstantField(help_text=NAIVE_NOTE)
     therapist = serializers.PrimaryKeyRelatedField(
         queryset=Therapist.objects.all(), required=False, help_text="Move to this therapist."
     )
@@ -137,7 +136,7 @@ class DateOrDateTimeField(serializers.Field):
             if self.end_of_day:
                 day = day + timedelta(days=1)
             return local_midnight(day)
-        return serializers.DateTimeField().run_validation(value)
+        return InstantField().run_validation(value)
 
     def to_representation(self, value):
         return value.isoformat()
@@ -184,10 +183,6 @@ class AvailabilitySerializer(serializers.Serializer):
     results = SlotSerializer(many=True)
 
 
-class CalendarLinkSerializer(serializers.Serializer):
-    calendar_url = serializers.URLField()
-
-
 class RoomSerializer(serializers.ModelSerializer):
     """A treatment room and the services it suits."""
 
@@ -208,7 +203,7 @@ class SeriesCreateSerializer(serializers.Serializer):
         required=False,
         help_text="Admins only: whom the series is for. A client books for themselves.",
     )
-    start = serializers.DateTimeField(help_text="The first visit. " + NAIVE_NOTE)
+    start = InstantField(help_text="The first visit. " + NAIVE_NOTE)
     every_weeks = serializers.IntegerField(
         default=1, help_text=f"1 = weekly, up to {MAX_EVERY_WEEKS}."
     )
@@ -268,80 +263,8 @@ class SeriesConflictSerializer(serializers.Serializer):
 
 class SeriesCancelSerializer(serializers.Serializer):
     # The contract's field is `from`, a Python keyword: declared through the class namespace.
-    vars()["from"] = serializers.DateTimeField(
+    vars()["from"] = InstantField(
         required=False,
         help_text="Cancel the visits starting at or after this (default: now). " + NAIVE_NOTE,
     )
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
-
-
-class WaitlistEntrySerializer(serializers.ModelSerializer):
-    """A place on the waitlist. Dates and times are the clinic's local ones; `weekdays` are
-    0 (Monday) to 6 (Sunday), empty for any day; an appointment must start in
-    [time_from, time_to)."""
-
-    client = serializers.PrimaryKeyRelatedField(
-        queryset=Client.objects.all(),
-        required=False,
-        help_text="Admins only: who waits. A client joins for themselves.",
-    )
-    therapist = serializers.PrimaryKeyRelatedField(
-        queryset=Therapist.objects.all(), required=False, allow_null=True
-    )
-    weekdays = serializers.ListField(
-        child=serializers.IntegerField(min_value=0, max_value=6),
-        required=False,
-        max_length=7,
-        default=list,
-    )
-
-    class Meta:
-        model = WaitlistEntry
-        fields = [
-            "id",
-            "client",
-            "service",
-            "therapist",
-            "earliest_date",
-            "latest_date",
-            "weekdays",
-            "time_from",
-            "time_to",
-            "status",
-            "created_at",
-        ]
-        read_only_fields = ["id", "status", "created_at"]
-
-    def __init__(self, *args, clients=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        if clients is not None:
-            self.fields["client"].queryset = clients
-
-
-class WaitlistOfferSerializer(serializers.ModelSerializer):
-    client = serializers.IntegerField(source="entry.client_id", read_only=True)
-    service = serializers.IntegerField(source="entry.service_id", read_only=True)
-    end = serializers.SerializerMethodField()
-
-    class Meta:
-        model = WaitlistOffer
-        fields = [
-            "id",
-            "entry",
-            "client",
-            "service",
-            "therapist",
-            "start",
-            "end",
-            "hold_until",
-            "status",
-            "booking",
-            "created_at",
-        ]
-        read_only_fields = fields
-
-    @extend_schema_field(OpenApiTypes.DATETIME)
-    def get_end(self, offer):
-        return serializers.DateTimeField().to_representation(
-            offer.start + offer.entry.service.duration
-        )

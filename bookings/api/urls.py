@@ -1,28 +1,21 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from bookings.api import views
+from bookings.api import availability, bookings, calendar, rooms, series
 
 router = SimpleRouter()
-router.register("bookings", views.BookingViewSet, basename="booking")
-router.register("rooms", views.RoomViewSet, basename="room")
-router.register("booking-series", views.BookingSeriesViewSet, basename="booking-series")
-router.register("waitlist", views.WaitlistEntryViewSet, basename="waitlist-entry")
-router.register("waitlist-offers", views.WaitlistOfferViewSet, basename="waitlist-offer")
+router.register("bookings", bookings.BookingViewSet, basename="booking")
+router.register("rooms", rooms.RoomViewSet, basename="room")
+router.register("booking-series", series.BookingSeriesViewSet, basename="booking-series")
 
 urlpatterns = [
-    path("availability/", views.AvailabilityView.as_view(), name="availability"),
+    path("availability/", availability.AvailabilityView.as_view(), name="availability"),
     # The therapist's calendar lives with the bookings it shows (therapists must not import
     # bookings).
     path(
         "therapists/<int:pk>/calendar.ics",
-        views.TherapistCalendarView.as_view(),
+        calendar.TherapistCalendarView.as_view(),
         name="therapist-calendar",
-    ),
-    path(
-        "therapists/<int:pk>/calendar-token/",
-        views.CalendarTokenView.as_view(),
-        name="therapist-calendar-token",
     ),
     *router.urls,
 ]

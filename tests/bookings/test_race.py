@@ -10,7 +10,7 @@ from django.db import OperationalError, connection, transaction
 
 from bookings import services
 from bookings.models import Booking
-from clinic.api.exceptions import Conflict
+from clinic.errors import Conflict
 from tests import factories
 from tests.bookings.conftest import TUESDAY_10, local
 

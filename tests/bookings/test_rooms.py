@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 
 from bookings import services
 from bookings.models import Booking
-from clinic.api.exceptions import Conflict
+from clinic.errors import Conflict
 from tests import factories
 from tests.bookings.conftest import HOUR, TUESDAY_10, book, local, payload
 from tests.bookings.test_race import race

@@ -6,7 +6,8 @@ from itertools import product
 
 import pytest
 
-from bookings.models import Booking, BookingEvent, BookingStatus
+from bookings.models import Booking, BookingEvent
+from clinic.statuses import BookingStatus
 from tests import factories
 from tests.bookings.conftest import TUESDAY_10, book, local
 

@@ -1,5 +1,6 @@
 import django_filters
 
+from clinic.api.fields import InstantFilter
 from clinic.models import Modality, Service
 from therapists.models import Therapist, TimeOff, WorkingHours
 
@@ -30,10 +31,10 @@ class WorkingHoursFilter(django_filters.FilterSet):
 
 
 class TimeOffFilter(django_filters.FilterSet):
-    ends_after = django_filters.IsoDateTimeFilter(
+    ends_after = InstantFilter(
         field_name="end", lookup_expr="gt", help_text="Time off still running at or after this."
     )
-    starts_before = django_filters.IsoDateTimeFilter(
+    starts_before = InstantFilter(
         field_name="start", lookup_expr="lt", help_text="Time off that begins before this."
     )
 

@@ -98,3 +98,7 @@ class TimeOffSerializer(serializers.ModelSerializer):
         model = TimeOff
         fields = ["id", "therapist", "start", "end", "reason"]
         read_only_fields = ["therapist"]
+
+
+class CalendarLinkSerializer(serializers.Serializer):
+    calendar_url = serializers.URLField()

@@ -1,3 +1,4 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from therapists.api import views
@@ -15,4 +16,11 @@ router.register(
     basename="therapist-time-off",
 )
 
-urlpatterns = router.urls
+urlpatterns = [
+    path(
+        "therapists/<int:pk>/calendar-token/",
+        views.CalendarTokenView.as_view(),
+        name="therapist-calendar-token",
+    ),
+    *router.urls,
+]

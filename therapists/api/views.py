@@ -5,8 +5,8 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import permissions, status, viewsets
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
-from clinic.api.mixins import ClinicTimeZoneMixin
 from clinic.models import Service
 from clinic.roles import is_admin, therapist_of
 from therapists import services
@@ -14,6 +14,7 @@ from therapists.api.filters import TherapistFilter, TimeOffFilter, WorkingHoursF
 from therapists.api.permissions import TherapistProfilePermission
 from therapists.api.serializers import (
     ADMIN_ONLY_FIELDS,
+    CalendarLinkSerializer,
     TherapistCreateSerializer,
     TherapistSerializer,
     TimeOffSerializer,
@@ -168,7 +169,7 @@ class WorkingHoursViewSet(TherapistScheduleViewSet):
 
 
 @extend_schema(parameters=[THERAPIST_PATH])
-class TimeOffViewSet(ClinicTimeZoneMixin, TherapistScheduleViewSet):
+class TimeOffViewSet(TherapistScheduleViewSet):
     """Time off: start before end. Overlapping time off is refused (400), not merged: change
     the existing entry instead. Naive datetimes are read in the clinic's time zone."""
 
@@ -189,3 +190,30 @@ class TimeOffViewSet(ClinicTimeZoneMixin, TherapistScheduleViewSet):
 
     def perform_destroy(self, instance):
         services.delete_time_off(instance)
+
+
+class CalendarTokenView(APIView):
+    """The therapist's private calendar link: GET shows it, POST rotates it (the old link stops
+    working). The therapist themselves or an admin."""
+
+    def therapist(self, request, pk: int) -> Therapist:
+        therapist = get_object_or_404(Therapist, pk=pk)
+        own = therapist_of(request.user)
+        if not (is_admin(request.user) or (own is not None and own.pk == therapist.pk)):
+            raise PermissionDenied("Only this therapist or an admin can see this link.")
+        return therapist
+
+    def link(self, request, therapist: Therapist) -> Response:
+        url = request.build_absolute_uri(
+            f"/api/v1/therapists/{therapist.pk}/calendar.ics?token={therapist.calendar_token}"
+        )
+        return Response(CalendarLinkSerializer({"calendar_url": url}).data)
+
+    @extend_schema(request=None, responses=CalendarLinkSerializer)
+    def get(self, request, pk: int):
+        return self.link(request, self.therapist(request, pk))
+
+    @extend_schema(request=None, responses=CalendarLinkSerializer)
+    def post(self, request, pk: int):
+        therapist = services.rotate_calendar_token(self.therapist(request, pk))
+        return self.link(request, therapist)

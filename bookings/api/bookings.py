@@ -1,0 +1,178 @@
+"""`/bookings/`: the booking lifecycle over HTTP (list, read, book, and the state machine's
+actions). Who sees a booking is `selectors.bookings_visible_to`; who may act on it is
+`permissions.refusal_for`; every change goes through `bookings.services`."""
+
+from django.utils.functional import cached_property
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.response import Response
+
+from bookings import selectors, services
+from bookings.api.common import STAFF_ROLES, clients_caller_acts_for, named_client
+from bookings.api.filters import BookingFilter
+from bookings.api.permissions import refusal_for
+from bookings.api.serializers import (
+    BookingCreateSerializer,
+    BookingSerializer,
+    CancelSerializer,
+    RescheduleSerializer,
+)
+from clients.selectors import active_flags_by_client
+from clinic.roles import Role, role_of
+
+BOOKING_DESCRIPTION = (
+    "Bookings: admins see all, a therapist their own, a client their own. Datetimes are answered "
+    "in the clinic's time zone; a naive datetime in a request is read as clinic time. A booking "
+    "that collides with another (the therapist's, counting the service buffer, or the client's "
+    "own) is refused with 409."
+)
+
+
+@extend_schema(description=BOOKING_DESCRIPTION)
+class BookingViewSet(
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = BookingSerializer
+    filterset_class = BookingFilter
+    ordering_fields = ["start", "created_at", "status", "id"]
+    ordering = ["start", "id"]
+
+    @property
+    def throttle_scope(self):
+        return "booking" if getattr(self, "action", None) == "create" else None
+
+    @cached_property
+    def role(self):
+        """The caller's role, looked up once per request."""
+        return role_of(self.request.user)
+
+    def get_queryset(self):
+        bookings = selectors.bookings_visible_to(self.request.user)
+        if self.role in STAFF_ROLES:
+            bookings = selectors.with_history(bookings)
+        return bookings
+
+    def output(self, bookings, *, many=False, status_code=status.HTTP_200_OK):
+        staff = self.role in STAFF_ROLES
+        context = {"request": self.request, "staff": staff}
+        if staff:
+            items = bookings if many else [bookings]
+            context["flags"] = active_flags_by_client({b.client_id for b in items})
+        data = BookingSerializer(bookings, many=many, context=context).data
+        return data if many else Response(data, status=status_code)
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(self.output(page, many=True))
+
+    def retrieve(self, request, *args, **kwargs):
+        return self.output(self.get_object())
+
+    @extend_schema(
+        request=BookingCreateSerializer,
+        responses={201: BookingSerializer, 400: None, 403: None, 409: None},
+        description=(
+            "A client books for themselves (leave out `client`); an admin sends `client`. "
+            "Therapists do not create bookings. The booking starts as `requested`. "
+            "`start` without an offset is read as clinic time. When the clinic has treatment "
+            "rooms the booking also holds one: the first free room that suits the service "
+            "(by name), or the `room` an admin names (400 if it does not suit the service); "
+            "409 when no suitable room is free."
+        ),
+    )
+    def create(self, request, *args, **kwargs):
+        user, role = request.user, self.role
+        clients = clients_caller_acts_for(
+            user, refused="Bookings are made by clients and the clinic."
+        )
+        payload = BookingCreateSerializer(data=request.data, clients=clients)
+        payload.is_valid(raise_exception=True)
+        data = dict(payload.validated_data)
+        client = named_client(role, user, data, missing="Say whom the booking is for.")
+        if data.get("room") is not None and role != Role.ADMIN:
+            raise ValidationError({"room": ["Rooms are assigned by the clinic."]})
+        booking = services.create_booking(
+            client=client,
+            therapist=data["therapist"],
+            service=data["service"],
+            start=data["start"],
+            notes=data["notes"],
+            actor=user,
+            room=data.get("room"),
+        )
+        return self.output(self.get_queryset().get(pk=booking.pk), status_code=201)
+
+    def act(self, action_name: str):
+        booking = self.get_object()
+        why_not = refusal_for(self.request.user, action_name, booking, role=self.role)
+        if why_not:
+            raise PermissionDenied(why_not)
+        return booking
+
+    def done(self, booking):
+        return self.output(self.get_queryset().get(pk=booking.pk))
+
+    @extend_schema(request=CancelSerializer, responses=BookingSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        """Cancel (client: own future booking; admin). Inside the clinic's cancellation window
+        the booking is marked `late_cancellation`."""
+        booking = self.act("cancel")
+        payload = CancelSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        return self.done(
+            services.cancel_booking(
+                booking, actor=request.user, reason=payload.validated_data["reason"]
+            )
+        )
+
+    @extend_schema(request=None, responses=BookingSerializer)
+    @action(detail=True, methods=["post"])
+    def confirm(self, request, pk=None):
+        """requested -> confirmed (the booking's therapist, admin)."""
+        return self.done(services.confirm_booking(self.act("confirm"), actor=request.user))
+
+    @extend_schema(request=None, responses=BookingSerializer)
+    @action(detail=True, methods=["post"], url_path="check-in")
+    def check_in(self, request, pk=None):
+        """requested/confirmed -> checked_in (the booking's therapist, admin)."""
+        return self.done(services.check_in_booking(self.act("check_in"), actor=request.user))
+
+    @extend_schema(request=None, responses=BookingSerializer)
+    @action(detail=True, methods=["post"])
+    def complete(self, request, pk=None):
+        """checked_in -> completed (the booking's therapist, admin)."""
+        return self.done(services.complete_booking(self.act("complete"), actor=request.user))
+
+    @extend_schema(request=None, responses=BookingSerializer)
+    @action(detail=True, methods=["post"], url_path="no-show")
+    def no_show(self, request, pk=None):
+        """requested/confirmed -> no_show, after the start time (the booking's therapist,
+        admin)."""
+        return self.done(services.mark_no_show(self.act("no_show"), actor=request.user))
+
+    @extend_schema(
+        request=RescheduleSerializer, responses={200: BookingSerializer, 400: None, 409: None}
+    )
+    @action(detail=True, methods=["post"])
+    def reschedule(self, request, pk=None):
+        """Move to a new `start` (and optionally `therapist`): client (own future booking),
+        admin. Same id and history; the new time is checked like a new booking."""
+        booking = self.act("reschedule")
+        payload = RescheduleSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        return self.done(
+            services.reschedule_booking(
+                booking,
+                start=data["start"],
+                therapist=data.get("therapist"),
+                reason=data["reason"],
+                actor=request.user,
+            )
+        )

@@ -1,0 +1,86 @@
+"""Admin for reminders and notices: what went out, what was skipped and why, what failed."""
+
+from django.contrib import admin, messages
+
+from notifications import services
+from notifications.models import Notice, Reminder
+
+
+class DeliveryAdmin(admin.ModelAdmin):
+    list_filter = ["status", "channel"]
+    search_fields = [
+        "=booking__id",
+        "booking__client__first_name",
+        "booking__client__last_name",
+        "booking__client__email",
+    ]
+    list_select_related = ["booking__client", "booking__service", "booking__therapist"]
+    date_hierarchy = "due_at"
+    readonly_fields = [
+        "booking",
+        "channel",
+        "due_at",
+        "status",
+        "claim_token",
+        "claimed_at",
+        "claimed_until",
+        "attempts",
+        "sent_at",
+        "skip_reason",
+        "error",
+        "created_at",
+        "updated_at",
+    ]
+    actions = ["send_again"]
+
+    def has_add_permission(self, request):
+        return False  # rows are written by the booking's lifecycle only
+
+    @admin.display(description="Client")
+    def client(self, obj):
+        return obj.booking.client
+
+    @admin.display(description="Error")
+    def short_error(self, obj):
+        return obj.error[:80]
+
+    @admin.action(description="Send the selected failed ones again")
+    def send_again(self, request, queryset):
+        count = services.retry_failed(queryset)
+        self.message_user(request, f"{count} queued to be sent again.", messages.SUCCESS)
+
+
+@admin.register(Reminder)
+class ReminderAdmin(DeliveryAdmin):
+    list_display = [
+        "booking",
+        "client",
+        "offset_hours",
+        "channel",
+        "due_at",
+        "status",
+        "sent_at",
+        "attempts",
+        "skip_reason",
+        "short_error",
+    ]
+    list_filter = ["status", "channel", "offset_hours"]
+    readonly_fields = ["offset_hours", "appointment_start", *DeliveryAdmin.readonly_fields]
+
+
+@admin.register(Notice)
+class NoticeAdmin(DeliveryAdmin):
+    list_display = [
+        "booking",
+        "client",
+        "kind",
+        "channel",
+        "due_at",
+        "status",
+        "sent_at",
+        "attempts",
+        "skip_reason",
+        "short_error",
+    ]
+    list_filter = ["status", "kind", "channel"]
+    readonly_fields = ["kind", *DeliveryAdmin.readonly_fields]

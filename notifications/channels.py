@@ -1,0 +1,184 @@
+"""How a reminder or notice reaches a client: email through Django's mail framework, SMS
+through a small backend interface (console by default; a provider plugs in by `SMS_BACKEND`).
+
+Everything here composes and hands over; whether and when to send is decided in
+`notifications.dispatcher`. Exceptions from the transport (SMTPException, OSError, ...)
+propagate so the caller can retry the transient ones (`TRANSIENT_ERRORS`).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+from dataclasses import dataclass
+from datetime import UTC, timedelta
+from smtplib import SMTPException
+from urllib.parse import urlparse
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.module_loading import import_string
+from icalendar import Calendar, Event
+
+from bookings.models import Booking
+from clinic.models import Clinic
+from clinic.statuses import BookingStatus
+from notifications.models import Notice, NoticeKind, Reminder
+
+logger = logging.getLogger(__name__)
+
+# What a send retries with backoff; anything else fails the message at once.
+TRANSIENT_ERRORS = (SMTPException, ConnectionError, OSError)
+
+
+# --- SMS -------------------------------------------------------------------------------------
+
+
+class SmsBackend:
+    """The interface a provider implements: deliver one text or raise.
+
+    Raise ConnectionError/OSError for a failure worth retrying; anything else fails the
+    message at once.
+    """
+
+    def send(self, to: str, body: str) -> None:
+        raise NotImplementedError
+
+
+class ConsoleSmsBackend(SmsBackend):
+    """Writes the text to standard output: the default, since no provider is reachable."""
+
+    def send(self, to: str, body: str) -> None:
+        sys.stdout.write(f"[sms] to {to}: {body}\n")
+        sys.stdout.flush()
+
+
+class LocmemSmsBackend(SmsBackend):
+    """Keeps texts in `LocmemSmsBackend.outbox` (a list of (to, body)), for tests."""
+
+    outbox: list[tuple[str, str]] = []
+    _lock = threading.Lock()
+
+    def send(self, to: str, body: str) -> None:
+        with self._lock:
+            LocmemSmsBackend.outbox.append((to, body))
+
+
+def sms_backend() -> SmsBackend:
+    return import_string(settings.SMS_BACKEND)()
+
+
+# --- What a message says ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Content:
+    subject: str
+    template: str  # notifications/email/<template>.txt|.html
+    ics_method: str | None  # PUBLISH, CANCEL, or None for no calendar attachment
+
+
+def content_for(delivery: Reminder | Notice) -> Content:
+    if isinstance(delivery, Reminder):
+        return Content("Reminder: your appointment", "reminder", "PUBLISH")
+    if delivery.kind == NoticeKind.CONFIRMATION:
+        return Content("Your appointment is confirmed", "confirmation", "PUBLISH")
+    return Content("Your appointment is cancelled", "cancellation", "CANCEL")
+
+
+def cancel_url(booking: Booking) -> str:
+    """Where a client cancels: the API's cancel action (the browsable API when logged in)."""
+    return f"{settings.SITE_URL}/api/v1/bookings/{booking.pk}/cancel/"
+
+
+def _context(delivery, booking: Booking, clinic: Clinic) -> dict:
+    tz = clinic.tz
+    return {
+        "clinic": clinic,
+        "booking": booking,
+        "client": booking.client,
+        "start": timezone.localtime(booking.start, tz),
+        "end": timezone.localtime(booking.end, tz),
+        "offset_hours": getattr(delivery, "offset_hours", None),
+        "cancel_url": cancel_url(booking),
+        "cancellation_window_hours": clinic.cancellation_window_hours,
+    }
+
+
+def appointment_ics(booking: Booking, clinic: Clinic, method: str) -> bytes:
+    """The appointment as an iCalendar object; the same UID in every message, so calendars
+    update (or, with METHOD:CANCEL, remove) the one event."""
+    tz = clinic.tz
+    start = timezone.localtime(booking.start, tz)
+    cal = Calendar()
+    cal.add("prodid", "-//Kneadly//Clinic bookings//EN")
+    cal.add("version", "2.0")
+    cal.add("method", method)
+    event = Event()
+    event.add("uid", f"booking-{booking.pk}@{urlparse(settings.SITE_URL).hostname or 'kneadly'}")
+    event.add("dtstamp", timezone.now().astimezone(UTC))
+    event.add("dtstart", start)
+    event.add("dtend", timezone.localtime(booking.end, tz))
+    # SEQUENCE must grow with each change of the event: the booking's last update does.
+    event.add("sequence", int(booking.updated_at.timestamp()) if booking.updated_at else 0)
+    event.add("summary", f"{booking.service.name} with {booking.therapist.display_name}")
+    if clinic.address:
+        event.add("location", clinic.address)
+    event.add("description", f"{clinic.name}. To cancel: {cancel_url(booking)}")
+    cancelled = method == "CANCEL" or booking.status == BookingStatus.CANCELLED
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    cal.add_component(event)
+    cal.add_missing_timezones(
+        first_date=start.date() - timedelta(days=366), last_date=start.date() + timedelta(days=366)
+    )
+    return cal.to_ical()
+
+
+def email_message(delivery: Reminder | Notice, booking: Booking, clinic: Clinic):
+    """The email for a reminder or notice: text and HTML, times in the clinic's zone, the
+    client's name, the appointment as an .ics attachment and a link to cancel."""
+    content = content_for(delivery)
+    context = _context(delivery, booking, clinic)
+    with timezone.override(clinic.tz):  # template date filters render in the clinic's zone
+        text = render_to_string(f"notifications/email/{content.template}.txt", context)
+        html = render_to_string(f"notifications/email/{content.template}.html", context)
+        when = f"{context['start']:%a %d %b, %H:%M}"
+    message = EmailMultiAlternatives(
+        subject=f"{content.subject} on {when} — {clinic.name}",
+        body=text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[booking.client.email],
+        reply_to=[clinic.email] if clinic.email else None,
+        headers={"X-Kneadly-Delivery": f"{type(delivery).__name__.lower()}:{delivery.pk}"},
+    )
+    message.attach_alternative(html, "text/html")
+    if content.ics_method:
+        message.attach(
+            "appointment.ics",
+            appointment_ics(booking, clinic, content.ics_method),
+            f"text/calendar; method={content.ics_method}",
+        )
+    return message
+
+
+def sms_text(delivery: Reminder | Notice, booking: Booking, clinic: Clinic) -> str:
+    start = timezone.localtime(booking.start, clinic.tz)
+    when = f"{start:%a %d %b at %H:%M}"
+    what = f"{booking.service.name} with {booking.therapist.display_name}"
+    if isinstance(delivery, Reminder):
+        lead = f"Reminder: {what} {when}."
+        return f"{clinic.name}: {lead} To cancel: {cancel_url(booking)}"
+    if delivery.kind == NoticeKind.CONFIRMATION:
+        return f"{clinic.name}: confirmed, {what} {when}. To cancel: {cancel_url(booking)}"
+    return f"{clinic.name}: your appointment {when} is cancelled."
+
+
+def deliver(delivery: Reminder | Notice, booking: Booking, clinic: Clinic) -> None:
+    """Hand the message to its channel's transport; raises whatever the transport raises."""
+    if delivery.channel == "sms":
+        sms_backend().send(booking.client.phone, sms_text(delivery, booking, clinic))
+    else:
+        email_message(delivery, booking, clinic).send(fail_silently=False)

@@ -1,0 +1,129 @@
+"""Reminders and notices: one row per message, written with the booking, sent once.
+
+The rows are the schedule and the record: `notifications.dispatcher` claims what is due and
+sends it through `notifications.channels`. These tables were the bookings app's; they keep
+their names (`db_table`), so moving them moved no data.
+"""
+
+from django.db import models
+
+from bookings.models import Booking
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", "Email"
+    SMS = "sms", "SMS"
+
+
+class DeliveryStatus(models.TextChoices):
+    """The contract's vocabulary. A claimed row is still `pending` (see `claim_token`)."""
+
+    PENDING = "pending", "Pending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+    SKIPPED = "skipped", "Skipped"
+
+
+class Delivery(models.Model):
+    """One message, sent at most once by the dispatcher (`notifications.dispatcher`).
+
+    A pending row whose `due_at` has come is claimed by a dispatcher (a fresh `claim_token`
+    and `claimed_until`); only the send task holding that token may send it, and a claim that
+    is not completed by `claimed_until` may be claimed again.
+    """
+
+    channel = models.CharField(max_length=8, choices=Channel.choices, default=Channel.EMAIL)
+    due_at = models.DateTimeField()
+    status = models.CharField(
+        max_length=8, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    claim_token = models.UUIDField(null=True, blank=True, editable=False)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    skip_reason = models.CharField(max_length=200, blank=True)
+    error = models.TextField(blank=True, help_text="The last delivery error (staff only).")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class BookingDelivery(Delivery):
+    """A message to a client about one of their bookings."""
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="%(class)ss")
+
+    class Meta:
+        abstract = True
+
+
+class Reminder(BookingDelivery):
+    """A reminder `offset_hours` before the appointment at `appointment_start`.
+
+    Rows are per appointment time: a reschedule removes the unsent rows of the old time and
+    adds rows for the new one, while what was sent for the old time stays as history.
+    """
+
+    offset_hours = models.PositiveSmallIntegerField()
+    appointment_start = models.DateTimeField()
+
+    class Meta:
+        db_table = "bookings_reminder"  # the table it had in the bookings app: no data moved
+        ordering = ["due_at", "channel", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["booking", "offset_hours", "channel", "appointment_start"],
+                name="reminder_once_per_booking_offset_channel",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(due_at__lt=models.F("appointment_start")),
+                name="reminder_due_before_appointment",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="sent") | models.Q(sent_at__isnull=False),
+                name="reminder_sent_has_sent_at",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["due_at"], condition=models.Q(status="pending"), name="reminder_due_idx"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.offset_hours} h {self.channel} reminder for booking {self.booking_id}"
+
+
+class NoticeKind(models.TextChoices):
+    CONFIRMATION = "confirmation", "Confirmation"
+    CANCELLATION = "cancellation", "Cancellation"
+
+
+class Notice(BookingDelivery):
+    """A confirmation or cancellation notice: at most one of each kind per booking and channel."""
+
+    kind = models.CharField(max_length=16, choices=NoticeKind.choices)
+
+    class Meta:
+        db_table = "bookings_notice"
+        ordering = ["due_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["booking", "kind", "channel"], name="notice_once_per_booking_kind_channel"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="sent") | models.Q(sent_at__isnull=False),
+                name="notice_sent_has_sent_at",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["due_at"], condition=models.Q(status="pending"), name="notice_due_idx"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.channel} notice for booking {self.booking_id}"

@@ -1,0 +1,46 @@
+"""Celery tasks for reminders and notices: thin, each importing its service in its body (the
+convention in `clinic.tasks`).
+
+No task is scheduled per appointment (no ETA/countdown): with Redis such messages sit in
+worker memory and are redelivered after the visibility timeout. Rows plus the every-minute
+`dispatch_due` (CELERY_BEAT_SCHEDULE) do the scheduling instead.
+"""
+
+from celery import shared_task
+
+from notifications.channels import TRANSIENT_ERRORS
+from notifications.models import Notice, Reminder
+
+# Backoff 5, 10, 20, 40, 80 s (jittered): well inside CLAIM_TTL, which the send keeps
+# extending while it retries, and the broker's visibility timeout (1 h).
+RETRY = {
+    "autoretry_for": TRANSIENT_ERRORS,
+    "retry_backoff": 5,
+    "retry_backoff_max": 300,
+    "retry_jitter": True,
+    "max_retries": 5,
+}
+
+
+@shared_task(ignore_result=True)
+def dispatch_due(batch_size: int | None = None) -> int:
+    """Claim due reminders and notices and publish a send task for each."""
+    from notifications import dispatcher
+
+    return dispatcher.dispatch_due(batch_size=batch_size)
+
+
+@shared_task(bind=True, ignore_result=True, **RETRY)
+def send_reminder(self, reminder_id: int, claim_token: str) -> str:
+    from notifications import dispatcher
+
+    last_try = self.request.retries >= self.max_retries
+    return dispatcher.send(Reminder, reminder_id, claim_token, last_try=last_try)
+
+
+@shared_task(bind=True, ignore_result=True, **RETRY)
+def send_notice(self, notice_id: int, claim_token: str) -> str:
+    from notifications import dispatcher
+
+    last_try = self.request.retries >= self.max_retries
+    return dispatcher.send(Notice, notice_id, claim_token, last_try=last_try)

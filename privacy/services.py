@@ -1,0 +1,38 @@
+"""A client asks to be forgotten: the cross-app part of anonymisation.
+
+It spans apps, so the orchestration lives in privacy, the top layer: the client's own record is
+scrubbed by clients.services.anonymise_client_record, their future bookings are cancelled by
+the booking services, and notifications stops anything further being sent to them. Treatment
+notes are kept as they are (clinical records), so treatments has nothing to do.
+"""
+
+from django.db import transaction
+from django.utils import timezone
+
+from bookings import services
+from bookings.models import Booking
+from clients.models import Client
+from clients.services import anonymise_client_record
+from clinic.statuses import BookingStatus
+from notifications.services import skip_pending_for_client
+
+ANONYMISED_REASON = "The client asked to be forgotten (anonymised)."
+
+
+@transaction.atomic
+def anonymise_client(client: Client, *, actor) -> Client:
+    """Anonymise the client: identity removed (clients.services.anonymise_client_record), their
+    future requested or confirmed bookings cancelled (through cancel_booking, so the history
+    says who and why), and every reminder or notice still pending for any of their bookings
+    skipped. Past bookings, intakes, treatment notes and the audit log are kept. All of it or
+    nothing; running it again finds nothing more to do."""
+    client = anonymise_client_record(client)
+    upcoming = Booking.objects.filter(
+        client=client,
+        status__in=(BookingStatus.REQUESTED, BookingStatus.CONFIRMED),
+        start__gt=timezone.now(),
+    ).order_by("start")
+    for booking in upcoming:
+        services.cancel_booking(booking, actor=actor, reason=ANONYMISED_REASON)
+    skip_pending_for_client(client, ANONYMISED_REASON)
+    return client

@@ -1,0 +1,3 @@
+"""The waitlist is tried on the bookings tests' frozen clinic (`world`)."""
+
+from tests.bookings.conftest import frozen, world  # noqa: F401

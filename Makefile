@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 # Without DATABASE_URL / REDIS_URL, commands run on the embedded PostgreSQL and Redis.
-EMBEDDED := $(PY) -m config.embedded exec --
+EMBEDDED := $(PY) -m devtools.embedded exec --
 
 .PHONY: run test lint format fuzz bench load clean-var
 
@@ -21,7 +21,7 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(VENV)/bin/activate
 	touch $@ $(VENV)/.runtime
 
 run: $(VENV)/.runtime
-	PORT=$(PORT) exec $(PY) -m config.embedded run --port $(PORT)
+	PORT=$(PORT) exec $(PY) -m devtools.embedded run --port $(PORT)
 
 test: $(VENV)/.dev
 	$(EMBEDDED) $(PY) -m pytest $(PYTEST_ARGS)

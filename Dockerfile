@@ -5,6 +5,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
 WORKDIR /app
 
 RUN useradd --create-home --uid 10001 kneadly
+# Production requirements only: the embedded servers (requirements-embedded.txt) and the dev
+# tools are never installed here, and .dockerignore leaves devtools/, tests/ and bench/ out.
 COPY requirements.txt .
 RUN pip install -r requirements.txt
 COPY . .

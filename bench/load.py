@@ -8,7 +8,7 @@ Prints requests/s and p50/p95/p99 per endpoint, the error count, and the number 
 active bookings found with SQL afterwards.
 
     make load                                   # 2 minutes, 40 simulated people
-    python -m config.embedded exec -- python bench/load.py --users 60 --seconds 120
+    python -m devtools.embedded exec -- python bench/load.py --users 60 --seconds 120
 
 Needs DATABASE_URL (the server it names gets a throwaway database `<name>_load`, dropped at
 the end) and REDIS_URL.
@@ -39,7 +39,7 @@ OUT = ROOT / "var" / "load"
 
 SOURCE_URL = os.environ.get("DATABASE_URL", "")
 if not SOURCE_URL:
-    sys.exit("DATABASE_URL is not set (or run under `python -m config.embedded exec --`).")
+    sys.exit("DATABASE_URL is not set (or run under `python -m devtools.embedded exec --`).")
 _parsed = urlparse(SOURCE_URL)
 THROWAWAY = f"{_parsed.path.lstrip('/') or 'kneadly'}_load"
 THROWAWAY_URL = urlunparse(_parsed._replace(path=f"/{THROWAWAY}"))

@@ -1,7 +1,7 @@
 """Dispatch 10,000 due reminders through real Celery workers and the real Redis broker.
 
     make bench
-    python -m config.embedded exec -- python bench/reminders.py [--count 10000]
+    python -m devtools.embedded exec -- python bench/reminders.py [--count 10000]
 
 Needs DATABASE_URL (the server it names gets a throwaway database `<name>_reminders`, dropped
 at the end) and REDIS_URL (the bench's workers use their own queue, `bench-reminders`, so a
@@ -37,7 +37,7 @@ sys.path.insert(0, str(BASE_DIR))
 
 SOURCE_URL = os.environ.get("DATABASE_URL", "")
 if not SOURCE_URL:
-    sys.exit("DATABASE_URL is not set (or run under `python -m config.embedded exec --`).")
+    sys.exit("DATABASE_URL is not set (or run under `python -m devtools.embedded exec --`).")
 _parsed = urlparse(SOURCE_URL)
 THROWAWAY = f"{_parsed.path.lstrip('/') or 'kneadly'}_reminders"
 os.environ.update(

@@ -127,7 +127,7 @@ DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if not DATABASE_URL:
     raise ImproperlyConfigured(
         "DATABASE_URL is not set. Use `make run` / `make test` (they start the embedded "
-        "PostgreSQL), or `python -m config.embedded exec -- <command>`, or set DATABASE_URL."
+        "PostgreSQL), or `python -m devtools.embedded exec -- <command>`, or set DATABASE_URL."
     )
 DATABASES = {"default": database_from_url(DATABASE_URL)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

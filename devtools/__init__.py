@@ -1,0 +1,1 @@
+"""Development-only tooling: the embedded PostgreSQL and Redis. Not in the production image."""

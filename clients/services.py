@@ -2,11 +2,13 @@
 
 from datetime import date, timedelta
 
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from rest_framework.authtoken.models import Token
 
 from clients.models import Client, Intake, ReportedTriggerPoint
 from clients.selectors import clinic_today
@@ -203,9 +205,6 @@ def anonymise_client_record(client: Client) -> Client:
 
     Only the client's own app is touched here: privacy.services.anonymise_client cancels
     their future bookings and calls this in the same transaction."""
-    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
-    from rest_framework.authtoken.models import Token
-
     client = Client.objects.select_for_update().get(pk=client.pk)
     client.first_name = client.last_name = ANONYMISED_NAME
     client.email = client.phone = client.pronouns = ""

@@ -1,33 +1,40 @@
 """The one convention for Celery, used by every app.
 
-- A task lives in its app's `tasks.py`, is thin, and imports the service it runs inside its
-  body (services publish tasks, so a module-level import would go round in a circle).
-- Services publish tasks with `publish_on_commit`: the message leaves only once the data it
-  is about has committed, and a broker that is down never fails the caller's request. Work is
-  never lost to a lost message: every task here has a periodic beat run that picks up what a
-  lost message would have done.
+- A task lives in its app's `tasks.py` and is thin: it imports the service it runs (at the top,
+  like any module) and calls it. Tasks hold no rules.
+- Services never import tasks. They publish a task by its registered name, with
+  `publish_on_commit("app.tasks.name", *args)`: the message leaves only once the data it is
+  about has committed, and a broker that is down never fails the caller's request. Naming the
+  task (as the beat schedule does) keeps the import graph one-way: tasks -> services, never
+  back.
+- Work is never lost to a lost message: every task that services publish has a periodic beat
+  run (CELERY_BEAT_SCHEDULE) or a claim that expires, which picks up what a lost message would
+  have done.
 """
 
 import logging
 from functools import partial
 
+from celery import current_app
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
 
 
-def publish(task, *args) -> bool:
-    """Publish a task now; never raise to the caller. When the broker is down, the periodic
+def publish(task_name: str, *args) -> bool:
+    """Publish the registered task `task_name` now; never raise to the caller for the broker's
+    sake (an unknown name is a bug and raises KeyError). When the broker is down, the periodic
     run does the work later. One quick retry only: a request must not hang on a broker that
     is down."""
+    task = current_app.tasks[task_name]
     try:
         task.apply_async(args=args, retry_policy={"max_retries": 1})
         return True
     except Exception:  # the broker may fail in many ways (kombu, redis, OS errors)
-        logger.warning("Could not publish %s%r; it will be picked up later.", task.name, args)
+        logger.warning("Could not publish %s%r; it will be picked up later.", task_name, args)
         return False
 
 
-def publish_on_commit(task, *args) -> None:
+def publish_on_commit(task_name: str, *args) -> None:
     """Publish a task once the current transaction commits (at once outside one)."""
-    transaction.on_commit(partial(publish, task, *args))
+    transaction.on_commit(partial(publish, task_name, *args))

@@ -40,7 +40,7 @@ from bookings.models import Booking
 from clinic.models import Clinic
 from clinic.statuses import BookingStatus
 from clinic.tasks import publish
-from notifications import channels, tasks
+from notifications import channels
 from notifications.channels import TRANSIENT_ERRORS
 from notifications.models import Channel, DeliveryStatus, Notice, NoticeKind, Reminder
 
@@ -80,7 +80,10 @@ def dispatch_due(*, batch_size: int | None = None, max_per_run: int = MAX_PER_RU
     each batch's claim has committed. If the broker refuses a message, the rest of that
     batch is released at once and the run stops. Returns how many rows were handed over."""
     batch_size = batch_size or BATCH_SIZE
-    senders = ((Notice, tasks.send_notice), (Reminder, tasks.send_reminder))
+    senders = (
+        (Notice, "notifications.tasks.send_notice"),
+        (Reminder, "notifications.tasks.send_reminder"),
+    )
     handed = 0
     for model, task in senders:
         while handed < max_per_run:

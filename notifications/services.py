@@ -12,7 +12,6 @@ from django.utils import timezone
 from bookings.models import Booking
 from clinic.models import Clinic
 from clinic.tasks import publish_on_commit
-from notifications import tasks
 from notifications.models import Channel, DeliveryStatus, Notice, Reminder
 
 UNSENT = (DeliveryStatus.PENDING, DeliveryStatus.SKIPPED)
@@ -89,7 +88,7 @@ def queue_notice(booking: Booking, kind: str, *, now=None) -> None:
         ],
         ignore_conflicts=True,
     )
-    publish_on_commit(tasks.dispatch_due)
+    publish_on_commit("notifications.tasks.dispatch_due")
 
 
 def retry_failed(queryset) -> int:

@@ -1,4 +1,4 @@
-"""Celery tasks for reminders and notices: thin, each importing its service in its body (the
+"""Celery tasks for reminders and notices: thin wrappers around `notifications.dispatcher` (the
 convention in `clinic.tasks`).
 
 No task is scheduled per appointment (no ETA/countdown): with Redis such messages sit in
@@ -8,6 +8,7 @@ worker memory and are redelivered after the visibility timeout. Rows plus the ev
 
 from celery import shared_task
 
+from notifications import dispatcher
 from notifications.channels import TRANSIENT_ERRORS
 from notifications.models import Notice, Reminder
 
@@ -25,22 +26,16 @@ RETRY = {
 @shared_task(ignore_result=True)
 def dispatch_due(batch_size: int | None = None) -> int:
     """Claim due reminders and notices and publish a send task for each."""
-    from notifications import dispatcher
-
     return dispatcher.dispatch_due(batch_size=batch_size)
 
 
 @shared_task(bind=True, ignore_result=True, **RETRY)
 def send_reminder(self, reminder_id: int, claim_token: str) -> str:
-    from notifications import dispatcher
-
     last_try = self.request.retries >= self.max_retries
     return dispatcher.send(Reminder, reminder_id, claim_token, last_try=last_try)
 
 
 @shared_task(bind=True, ignore_result=True, **RETRY)
 def send_notice(self, notice_id: int, claim_token: str) -> str:
-    from notifications import dispatcher
-
     last_try = self.request.retries >= self.max_retries
     return dispatcher.send(Notice, notice_id, claim_token, last_try=last_try)

@@ -6,6 +6,8 @@ class WaitlistConfig(AppConfig):
     verbose_name = "Waitlist"
 
     def ready(self):
-        from waitlist import receivers
+        # Register the app's Celery tasks in every process (services publish them by name,
+        # see clinic.tasks), and connect its signal receivers.
+        from waitlist import receivers, tasks  # noqa: F401
 
         receivers.connect()

@@ -37,7 +37,6 @@ from bookings.models import Booking
 from clinic.errors import Conflict
 from clinic.models import Clinic
 from clinic.tasks import publish_on_commit
-from waitlist import tasks
 from waitlist.models import OfferStatus, WaitlistEntry, WaitlistOffer, WaitlistStatus
 
 OFFERS_PER_SLOT = 3
@@ -114,7 +113,7 @@ def leave(entry: WaitlistEntry) -> WaitlistEntry:
 def request_scan() -> None:
     """Publish a waitlist scan once the current transaction commits (a lost message is made up
     by the every-minute beat scan)."""
-    publish_on_commit(tasks.scan_waitlist)
+    publish_on_commit("waitlist.tasks.scan_waitlist")
 
 
 def in_window(entry: WaitlistEntry, start: datetime, tz) -> bool:
@@ -228,7 +227,7 @@ def offer_free_slots(*, now: datetime | None = None) -> list[WaitlistOffer]:
                 done.add(member.pk)
                 created.append(offer)
         for offer in created:
-            publish_on_commit(tasks.send_waitlist_offer, offer.pk)
+            publish_on_commit("waitlist.tasks.send_waitlist_offer", offer.pk)
     return created
 
 

@@ -2,7 +2,6 @@
 actions). Who sees a booking is `selectors.bookings_visible_to`; who may act on it is
 `permissions.refusal_for`; every change goes through `bookings.services`."""
 
-from django.utils.functional import cached_property
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -10,7 +9,7 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from bookings import selectors, services
-from bookings.api.common import STAFF_ROLES, clients_caller_acts_for, named_client
+from bookings.api.common import STAFF_ROLES, ForClientMixin
 from bookings.api.filters import BookingFilter
 from bookings.api.permissions import refusal_for
 from bookings.api.serializers import (
@@ -20,7 +19,7 @@ from bookings.api.serializers import (
     RescheduleSerializer,
 )
 from clients.selectors import active_flags_by_client
-from clinic.roles import Role, role_of
+from clinic.roles import Role
 
 BOOKING_DESCRIPTION = (
     "Bookings: admins see all, a therapist their own, a client their own. Datetimes are answered "
@@ -32,6 +31,7 @@ BOOKING_DESCRIPTION = (
 
 @extend_schema(description=BOOKING_DESCRIPTION)
 class BookingViewSet(
+    ForClientMixin,
     mixins.CreateModelMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -39,17 +39,11 @@ class BookingViewSet(
 ):
     serializer_class = BookingSerializer
     filterset_class = BookingFilter
+    create_throttle_scope = "booking"
+    refused_message = "Bookings are made by clients and the clinic."
+    missing_client_message = "Say whom the booking is for."
     ordering_fields = ["start", "created_at", "status", "id"]
     ordering = ["start", "id"]
-
-    @property
-    def throttle_scope(self):
-        return "booking" if getattr(self, "action", None) == "create" else None
-
-    @cached_property
-    def role(self):
-        """The caller's role, looked up once per request."""
-        return role_of(self.request.user)
 
     def get_queryset(self):
         bookings = selectors.bookings_visible_to(self.request.user)
@@ -86,15 +80,8 @@ class BookingViewSet(
         ),
     )
     def create(self, request, *args, **kwargs):
-        user, role = request.user, self.role
-        clients = clients_caller_acts_for(
-            user, refused="Bookings are made by clients and the clinic."
-        )
-        payload = BookingCreateSerializer(data=request.data, clients=clients)
-        payload.is_valid(raise_exception=True)
-        data = dict(payload.validated_data)
-        client = named_client(role, user, data, missing="Say whom the booking is for.")
-        if data.get("room") is not None and role != Role.ADMIN:
+        client, data = self.payload_for_client(BookingCreateSerializer)
+        if data.get("room") is not None and self.role != Role.ADMIN:
             raise ValidationError({"room": ["Rooms are assigned by the clinic."]})
         booking = services.create_booking(
             client=client,
@@ -102,7 +89,7 @@ class BookingViewSet(
             service=data["service"],
             start=data["start"],
             notes=data["notes"],
-            actor=user,
+            actor=request.user,
             room=data.get("room"),
         )
         return self.output(self.get_queryset().get(pk=booking.pk), status_code=201)

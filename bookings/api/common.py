@@ -1,10 +1,11 @@
 """What the booking-shaped endpoints (bookings, series, and the waitlist above) share: whom the
 caller may act for."""
 
+from django.utils.functional import cached_property
 from rest_framework.exceptions import PermissionDenied, ValidationError
 
 from clients.selectors import clients_acted_for_by
-from clinic.roles import Role, client_of
+from clinic.roles import Role, client_of, role_of
 
 STAFF_ROLES = (Role.ADMIN, Role.THERAPIST)
 
@@ -25,3 +26,32 @@ def named_client(role, user, data: dict, *, missing: str):
     if client is None:
         raise ValidationError({"client": [missing]})
     return client
+
+
+class ForClientMixin:
+    """A viewset whose `create` is made for a client (a booking, a series, a waitlist entry):
+    the caller's role looked up once, the payload validated against the clients the caller may
+    act for, and the client it is for taken out of it. `create_throttle_scope` names the
+    throttle for creates (None: none)."""
+
+    create_throttle_scope: str | None = None
+    refused_message = "Only clients and the clinic can do this."
+    missing_client_message = "Say which client this is for."
+
+    @property
+    def throttle_scope(self):
+        return self.create_throttle_scope if getattr(self, "action", None) == "create" else None
+
+    @cached_property
+    def role(self):
+        """The caller's role, looked up once per request."""
+        return role_of(self.request.user)
+
+    def payload_for_client(self, serializer_class):
+        """(client, validated data without `client`) for this request's body, or 400/403."""
+        user = self.request.user
+        clients = clients_caller_acts_for(user, refused=self.refused_message)
+        payload = serializer_class(data=self.request.data, clients=clients)
+        payload.is_valid(raise_exception=True)
+        data = dict(payload.validated_data)
+        return named_client(self.role, user, data, missing=self.missing_client_message), data

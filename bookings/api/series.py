@@ -1,7 +1,6 @@
 """`/booking-series/`: recurring series, each visit booked through the one booking path."""
 
 from django.utils import timezone
-from django.utils.functional import cached_property
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -9,7 +8,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from bookings import selectors, series
-from bookings.api.common import clients_caller_acts_for, named_client
+from bookings.api.common import ForClientMixin
 from bookings.api.serializers import (
     SeriesCancelSerializer,
     SeriesConflictSerializer,
@@ -17,7 +16,7 @@ from bookings.api.serializers import (
     SeriesCreateSerializer,
     SeriesSerializer,
 )
-from clinic.roles import Role, role_of
+from clinic.roles import Role
 
 SERIES_EXAMPLE = {
     "therapist": 3,
@@ -39,22 +38,18 @@ SERIES_EXAMPLE = {
     )
 )
 class BookingSeriesViewSet(
+    ForClientMixin,
     mixins.CreateModelMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,
 ):
     serializer_class = SeriesSerializer
+    create_throttle_scope = "booking"
+    refused_message = "Bookings are made by clients and the clinic."
+    missing_client_message = "Say whom the series is for."
     ordering_fields = ["created_at", "start", "id"]
     ordering = ["-created_at", "-id"]
-
-    @property
-    def throttle_scope(self):
-        return "booking" if getattr(self, "action", None) == "create" else None
-
-    @cached_property
-    def role(self):
-        return role_of(self.request.user)
 
     def get_queryset(self):
         return selectors.series_visible_to(self.request.user).prefetch_related("bookings")
@@ -103,13 +98,7 @@ class BookingSeriesViewSet(
         ),
     )
     def create(self, request, *args, **kwargs):
-        clients = clients_caller_acts_for(
-            request.user, refused="Bookings are made by clients and the clinic."
-        )
-        payload = SeriesCreateSerializer(data=request.data, clients=clients)
-        payload.is_valid(raise_exception=True)
-        data = dict(payload.validated_data)
-        client = named_client(self.role, request.user, data, missing="Say whom the series is for.")
+        client, data = self.payload_for_client(SeriesCreateSerializer)
         try:
             result = series.create_series(client=client, actor=request.user, **data)
         except series.SeriesConflict as exc:

@@ -9,11 +9,18 @@ MOVED |= {"waitlistentry": "waitlist", "waitlistoffer": "waitlist"}
 
 
 def move_content_types(apps, schema_editor, *, back=False):
+    """The old content type (with the permissions groups and users hold) takes the new label.
+    One made meanwhile under the new label (post_migrate after a partial migrate) holds only
+    auto-created permissions: it gives way."""
     ContentType = apps.get_model("contenttypes", "ContentType")
     for model, app in MOVED.items():
         old, new = (app, "bookings") if back else ("bookings", app)
-        if not ContentType.objects.filter(app_label=new, model=model).exists():
-            ContentType.objects.filter(app_label=old, model=model).update(app_label=new)
+        existing = ContentType.objects.filter(app_label=old, model=model).first()
+        if existing is None:
+            continue
+        ContentType.objects.filter(app_label=new, model=model).delete()
+        existing.app_label = new
+        existing.save(update_fields=["app_label"])
 
 
 def move_content_types_back(apps, schema_editor):

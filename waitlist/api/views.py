@@ -1,14 +1,12 @@
 """`/waitlist/` and `/waitlist-offers/`: joining and leaving the waitlist, answering offers."""
 
-from django.utils.functional import cached_property
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from bookings.api.common import clients_caller_acts_for, named_client
+from bookings.api.common import ForClientMixin
 from bookings.api.serializers import BookingSerializer
-from clinic.roles import role_of
 from waitlist import selectors, services
 from waitlist.api.serializers import WaitlistEntrySerializer, WaitlistOfferSerializer
 
@@ -25,18 +23,17 @@ from waitlist.api.serializers import WaitlistEntrySerializer, WaitlistOfferSeria
     )
 )
 class WaitlistEntryViewSet(
+    ForClientMixin,
     mixins.CreateModelMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,
 ):
     serializer_class = WaitlistEntrySerializer
+    refused_message = "Clients and the clinic put people on the waitlist."
+    missing_client_message = "Say who is waiting."
     ordering_fields = ["created_at", "id"]
     ordering = ["created_at", "id"]
-
-    @cached_property
-    def role(self):
-        return role_of(self.request.user)
 
     def get_queryset(self):
         return selectors.entries_visible_to(self.request.user)
@@ -60,13 +57,7 @@ class WaitlistEntryViewSet(
         ],
     )
     def create(self, request, *args, **kwargs):
-        clients = clients_caller_acts_for(
-            request.user, refused="Clients and the clinic put people on the waitlist."
-        )
-        payload = WaitlistEntrySerializer(data=request.data, clients=clients)
-        payload.is_valid(raise_exception=True)
-        data = dict(payload.validated_data)
-        client = named_client(self.role, request.user, data, missing="Say who is waiting.")
+        client, data = self.payload_for_client(WaitlistEntrySerializer)
         entry = services.join(client=client, **data)
         return Response(WaitlistEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
 

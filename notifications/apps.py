@@ -6,6 +6,7 @@ class NotificationsConfig(AppConfig):
     verbose_name = "Reminders and notices"
 
     def ready(self):
-        from notifications import receivers
+        from notifications import booking_kinds, receivers
 
+        booking_kinds.register()  # reminders and notices, for the dispatcher
         receivers.connect()

@@ -1,4 +1,4 @@
-"""Celery tasks for reminders and notices: thin, each importing its service in its body (the
+"""Celery tasks for the dispatcher and for sending reminders and notices: thin, each importing its service in its body (the
 convention in `clinic.tasks`).
 
 No task is scheduled per appointment (no ETA/countdown): with Redis such messages sit in
@@ -24,7 +24,8 @@ RETRY = {
 
 @shared_task(ignore_result=True)
 def dispatch_due(batch_size: int | None = None) -> int:
-    """Claim due reminders and notices and publish a send task for each."""
+    """Claim the due rows of every delivery kind (reminders, notices, waitlist offers) and
+    publish a send task for each."""
     from notifications import dispatcher
 
     return dispatcher.dispatch_due(batch_size=batch_size)

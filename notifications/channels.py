@@ -3,8 +3,9 @@ backend interface (console by default; a provider plugs in by `SMS_BACKEND`).
 
 Everything here composes and hands over; whether and when to send is decided in
 `notifications.dispatcher`. The composition of reminders and notices is here; another kind of
-message (`notifications.kinds`) composes its own with `render_email` and `subject_line`. Exceptions from the transport (SMTPException, OSError, ...)
-propagate so the caller can retry the transient ones (`TRANSIENT_ERRORS`).
+message (`notifications.kinds`) composes its own with `render_email` and `subject_line`.
+Exceptions from the transport (SMTPException, OSError, ...) propagate so the caller can retry
+the transient ones (`TRANSIENT_ERRORS`).
 """
 
 from __future__ import annotations

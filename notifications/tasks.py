@@ -1,5 +1,6 @@
-"""Celery tasks for the dispatcher and for sending reminders and notices: thin, each importing its service in its body (the
-convention in `clinic.tasks`).
+"""Celery tasks for the dispatcher and for sending reminders and notices: thin, each importing
+its service in its body (the convention in `clinic.tasks`). Another delivery kind has its send
+task in its own app (`waitlist.tasks.send_offer_message`).
 
 No task is scheduled per appointment (no ETA/countdown): with Redis such messages sit in
 worker memory and are redelivered after the visibility timeout. Rows plus the every-minute

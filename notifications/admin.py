@@ -1,10 +1,10 @@
-"""Admin for reminders and notices: what went out, what was skipped and why, what failed."""
+"""Admin for reminders and notices (and the base for any delivery kind's admin): what went
+out, what was skipped and why, what failed."""
 
 from django.contrib import admin, messages
 
 from notifications import services
 from notifications.models import Notice, Reminder
-
 
 DELIVERY_FIELDS = [
     "channel",

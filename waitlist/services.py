@@ -300,4 +300,3 @@ def decline(offer: WaitlistOffer) -> WaitlistOffer:
         )
         request_scan()
     return locked
-

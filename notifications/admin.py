@@ -1,44 +1,38 @@
-"""Admin for reminders and notices: what went out, what was skipped and why, what failed."""
+"""Admin for reminders and notices (and the base for any delivery kind's admin): what went
+out, what was skipped and why, what failed."""
 
 from django.contrib import admin, messages
 
 from notifications import services
 from notifications.models import Notice, Reminder
 
+DELIVERY_FIELDS = [
+    "channel",
+    "due_at",
+    "status",
+    "claim_token",
+    "claimed_at",
+    "claimed_until",
+    "attempts",
+    "sent_at",
+    "skip_reason",
+    "error",
+    "created_at",
+    "updated_at",
+]
+
 
 class DeliveryAdmin(admin.ModelAdmin):
+    """Any delivery kind's rows (`notifications.kinds`), read only, with "send again" for the
+    failed ones; an app above notifications subclasses it for its own kind."""
+
     list_filter = ["status", "channel"]
-    search_fields = [
-        "=booking__id",
-        "booking__client__first_name",
-        "booking__client__last_name",
-        "booking__client__email",
-    ]
-    list_select_related = ["booking__client", "booking__service", "booking__therapist"]
     date_hierarchy = "due_at"
-    readonly_fields = [
-        "booking",
-        "channel",
-        "due_at",
-        "status",
-        "claim_token",
-        "claimed_at",
-        "claimed_until",
-        "attempts",
-        "sent_at",
-        "skip_reason",
-        "error",
-        "created_at",
-        "updated_at",
-    ]
+    readonly_fields = DELIVERY_FIELDS
     actions = ["send_again"]
 
     def has_add_permission(self, request):
-        return False  # rows are written by the booking's lifecycle only
-
-    @admin.display(description="Client")
-    def client(self, obj):
-        return obj.booking.client
+        return False  # rows are written by their subject's lifecycle only
 
     @admin.display(description="Error")
     def short_error(self, obj):
@@ -50,8 +44,23 @@ class DeliveryAdmin(admin.ModelAdmin):
         self.message_user(request, f"{count} queued to be sent again.", messages.SUCCESS)
 
 
+class BookingDeliveryAdmin(DeliveryAdmin):
+    search_fields = [
+        "=booking__id",
+        "booking__client__first_name",
+        "booking__client__last_name",
+        "booking__client__email",
+    ]
+    list_select_related = ["booking__client", "booking__service", "booking__therapist"]
+    readonly_fields = ["booking", *DELIVERY_FIELDS]
+
+    @admin.display(description="Client")
+    def client(self, obj):
+        return obj.booking.client
+
+
 @admin.register(Reminder)
-class ReminderAdmin(DeliveryAdmin):
+class ReminderAdmin(BookingDeliveryAdmin):
     list_display = [
         "booking",
         "client",
@@ -65,11 +74,11 @@ class ReminderAdmin(DeliveryAdmin):
         "short_error",
     ]
     list_filter = ["status", "channel", "offset_hours"]
-    readonly_fields = ["offset_hours", "appointment_start", *DeliveryAdmin.readonly_fields]
+    readonly_fields = ["offset_hours", "appointment_start", *BookingDeliveryAdmin.readonly_fields]
 
 
 @admin.register(Notice)
-class NoticeAdmin(DeliveryAdmin):
+class NoticeAdmin(BookingDeliveryAdmin):
     list_display = [
         "booking",
         "client",
@@ -83,4 +92,4 @@ class NoticeAdmin(DeliveryAdmin):
         "short_error",
     ]
     list_filter = ["status", "kind", "channel"]
-    readonly_fields = ["kind", *DeliveryAdmin.readonly_fields]
+    readonly_fields = ["kind", *BookingDeliveryAdmin.readonly_fields]

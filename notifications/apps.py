@@ -7,7 +7,8 @@ class NotificationsConfig(AppConfig):
 
     def ready(self):
         # Register the app's Celery tasks in every process (services publish them by name,
-        # see clinic.tasks), and connect its signal receivers.
-        from notifications import receivers, tasks  # noqa: F401
+        # see clinic.tasks), the delivery kinds the dispatcher sends, and the receivers.
+        from notifications import booking_kinds, receivers, tasks  # noqa: F401
 
+        booking_kinds.register()  # reminders and notices, for the dispatcher
         receivers.connect()

@@ -1,9 +1,11 @@
-"""How a reminder or notice reaches a client: email through Django's mail framework, SMS
-through a small backend interface (console by default; a provider plugs in by `SMS_BACKEND`).
+"""How a message reaches a client: email through Django's mail framework, SMS through a small
+backend interface (console by default; a provider plugs in by `SMS_BACKEND`).
 
 Everything here composes and hands over; whether and when to send is decided in
-`notifications.dispatcher`. Exceptions from the transport (SMTPException, OSError, ...)
-propagate so the caller can retry the transient ones (`TRANSIENT_ERRORS`).
+`notifications.dispatcher`. The composition of reminders and notices is here; another kind of
+message (`notifications.kinds`) composes its own with `render_email` and `subject_line`.
+Exceptions from the transport (SMTPException, OSError, ...) propagate so the caller can retry
+the transient ones (`TRANSIENT_ERRORS`).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from icalendar import Calendar, Event
 from bookings.models import Booking
 from clinic.models import Clinic
 from clinic.statuses import BookingStatus
-from notifications.models import Notice, NoticeKind, Reminder
+from notifications.models import Channel, Notice, NoticeKind, Reminder
 
 logger = logging.getLogger(__name__)
 
@@ -137,24 +139,45 @@ def appointment_ics(booking: Booking, clinic: Clinic, method: str) -> bytes:
     return cal.to_ical()
 
 
-def email_message(delivery: Reminder | Notice, booking: Booking, clinic: Clinic):
-    """The email for a reminder or notice: text and HTML, times in the clinic's zone, the
-    client's name, the appointment as an .ics attachment and a link to cancel."""
-    content = content_for(delivery)
-    context = _context(delivery, booking, clinic)
-    with timezone.override(clinic.tz):  # template date filters render in the clinic's zone
-        text = render_to_string(f"notifications/email/{content.template}.txt", context)
-        html = render_to_string(f"notifications/email/{content.template}.html", context)
-        when = f"{context['start']:%a %d %b, %H:%M}"
+def subject_line(lead: str, start, clinic: Clinic) -> str:
+    """The subject every message uses: what, when (in the clinic's zone) and who sends it."""
+    return f"{lead} on {timezone.localtime(start, clinic.tz):%a %d %b, %H:%M} — {clinic.name}"
+
+
+def render_email(
+    delivery, *, template: str, subject: str, context: dict, to: str, clinic: Clinic
+) -> EmailMultiAlternatives:
+    """An email of any delivery kind: `template` names the pair `<template>.txt` (the body)
+    and `<template>.html` (the HTML alternative), rendered with the clinic's zone as the
+    current one, so template date filters speak the clinic's local time. The message carries
+    its row (`X-Kneadly-Delivery: <model>:<pk>`) and replies go to the clinic."""
+    with timezone.override(clinic.tz):
+        text = render_to_string(f"{template}.txt", context)
+        html = render_to_string(f"{template}.html", context)
     message = EmailMultiAlternatives(
-        subject=f"{content.subject} on {when} — {clinic.name}",
+        subject=subject,
         body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[booking.client.email],
+        to=[to],
         reply_to=[clinic.email] if clinic.email else None,
         headers={"X-Kneadly-Delivery": f"{type(delivery).__name__.lower()}:{delivery.pk}"},
     )
     message.attach_alternative(html, "text/html")
+    return message
+
+
+def email_message(delivery: Reminder | Notice, booking: Booking, clinic: Clinic):
+    """The email for a reminder or notice: text and HTML, times in the clinic's zone, the
+    client's name, the appointment as an .ics attachment and a link to cancel."""
+    content = content_for(delivery)
+    message = render_email(
+        delivery,
+        template=f"notifications/email/{content.template}",
+        subject=subject_line(content.subject, booking.start, clinic),
+        context=_context(delivery, booking, clinic),
+        to=booking.client.email,
+        clinic=clinic,
+    )
     if content.ics_method:
         message.attach(
             "appointment.ics",
@@ -176,9 +199,11 @@ def sms_text(delivery: Reminder | Notice, booking: Booking, clinic: Clinic) -> s
     return f"{clinic.name}: your appointment {when} is cancelled."
 
 
-def deliver(delivery: Reminder | Notice, booking: Booking, clinic: Clinic) -> None:
-    """Hand the message to its channel's transport; raises whatever the transport raises."""
-    if delivery.channel == "sms":
-        sms_backend().send(booking.client.phone, sms_text(delivery, booking, clinic))
+def deliver(kind, delivery, subject, clinic: Clinic) -> None:
+    """Hand a row of `kind` (`notifications.kinds.DeliveryKind`) about `subject` to its
+    channel's transport; raises whatever the transport raises."""
+    client = kind.client_of(subject)
+    if delivery.channel == Channel.SMS:
+        sms_backend().send(client.phone, kind.sms_text(delivery, subject, clinic))
     else:
-        email_message(delivery, booking, clinic).send(fail_silently=False)
+        kind.email_message(delivery, subject, clinic).send(fail_silently=False)

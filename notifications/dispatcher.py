@@ -1,19 +1,22 @@
-"""Reminders and notices: rows written with the booking, sent once by the dispatcher.
+"""Every outgoing message is a row, sent once by the dispatcher.
 
-Lifecycle of a row (a `Reminder` or a `Notice`):
+The dispatcher serves every registered delivery kind (`notifications.kinds`): reminders and
+notices (about a booking, `notifications.booking_kinds`) and the kinds of the apps above
+notifications (the waitlist's offer messages), all the same way. Lifecycle of a row:
 
     pending --claim--> pending + claim_token --send task--> sent | skipped | failed
                                   \\-- claim expires (claimed_until) --> claimable again
 
 * Writing (`notifications.services`): `replace_reminders` (built on `schedule_reminders`),
   `skip_pending_reminders` and `queue_notice` run inside the booking's transaction, called by
-  the receiver of `bookings.signals.booking_changed` (`notifications.receivers`).
-* Dispatching: `dispatch_due` (the every-minute beat task) claims due rows in small batches
-  with SELECT ... FOR UPDATE SKIP LOCKED, gives each batch a fresh claim token and a
-  `claimed_until`, and publishes one send task per row after the claim commits.
-* Sending: `send` locks the booking, then the row, re-checks that the row is still pending
-  with this claim and the booking still wants it, hands the message to its channel and marks
-  it `sent`, all in one transaction.
+  the receiver of `bookings.signals.booking_changed` (`notifications.receivers`). Another
+  kind writes its rows inside its own transaction (the waitlist scan).
+* Dispatching: `dispatch_due` (the every-minute beat task) claims due rows of each kind in
+  small batches with SELECT ... FOR UPDATE SKIP LOCKED, gives each batch a fresh claim token
+  and a `claimed_until`, and publishes the kind's send task per row after the claim commits.
+* Sending: `send` locks the row's subject (the booking, the offer), then the row, re-checks
+  that the row is still pending with this claim and the subject still wants it, hands the
+  message to its channel and marks it `sent`, all in one transaction.
 
 The guarantee. Two dispatchers never claim the same row (SKIP LOCKED), and a send task acts
 only while holding the row lock and the current claim token, and only on a pending row, so
@@ -36,13 +39,11 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from bookings.models import Booking
 from clinic.models import Clinic
-from clinic.statuses import BookingStatus
 from clinic.tasks import publish
-from notifications import channels
+from notifications import channels, kinds
 from notifications.channels import TRANSIENT_ERRORS
-from notifications.models import Channel, DeliveryStatus, Notice, NoticeKind, Reminder
+from notifications.models import Channel, DeliveryStatus
 
 logger = logging.getLogger(__name__)
 
@@ -80,12 +81,9 @@ def dispatch_due(*, batch_size: int | None = None, max_per_run: int = MAX_PER_RU
     each batch's claim has committed. If the broker refuses a message, the rest of that
     batch is released at once and the run stops. Returns how many rows were handed over."""
     batch_size = batch_size or BATCH_SIZE
-    senders = (
-        (Notice, "notifications.tasks.send_notice"),
-        (Reminder, "notifications.tasks.send_reminder"),
-    )
     handed = 0
-    for model, task in senders:
+    for kind in kinds.registered():
+        model, task = kind.model, kind.task
         while handed < max_per_run:
             token, ids = claim_due_batch(model, limit=min(batch_size, max_per_run - handed))
             for index, pk in enumerate(ids):
@@ -108,60 +106,52 @@ def release_claims(model, token, ids) -> int:
 # --- Sending ---------------------------------------------------------------------------------
 
 
-def reason_not_to_send(delivery, booking: Booking, now) -> str:
-    """Why this row must not go out now ('' when it should). Re-checked under the lock."""
-    if isinstance(delivery, Reminder):
-        if not booking.is_active:
-            return f"The booking is {booking.get_status_display().lower()}."
-        if delivery.appointment_start != booking.start:
-            return "The booking was rescheduled."
-        if booking.start <= now:
-            return "The appointment had already started."
-    elif delivery.kind == NoticeKind.CONFIRMATION and not booking.is_active:
-        return f"The booking is {booking.get_status_display().lower()}."
-    elif delivery.kind == NoticeKind.CANCELLATION and booking.status != BookingStatus.CANCELLED:
-        return "The booking is no longer cancelled."
-    if delivery.channel == Channel.EMAIL and not booking.client.email:
+def reason_not_to_send(kind, delivery, subject, now) -> str:
+    """Why this row must not go out now ('' when it should): the kind's reasons first, then
+    the channel's. Re-checked under the locks."""
+    reason = kind.reason_not_to_send(delivery, subject, now)
+    if reason:
+        return reason
+    client = kind.client_of(subject)
+    if delivery.channel == Channel.EMAIL and not client.email:
         return "The client has no email address."
     if delivery.channel == Channel.SMS:
         if not settings.SMS_ENABLED:
             return "SMS is turned off."
-        if not booking.client.phone:
+        if not client.phone:
             return "The client has no phone number."
     return ""
 
 
 def send(model, pk: int, token: str, *, last_try: bool) -> str:
-    """Send one claimed row, at most once: under the booking's and the row's locks, only if
-    the row is still pending with this claim token. Returns what happened: `sent`, `skipped`,
-    `failed`, `retry` (a transient error, raised again after the error is recorded), or
-    `stale` (gone, done, or claimed by someone else: nothing to do)."""
-    booking_id = model.objects.filter(pk=pk).values_list("booking_id", flat=True).first()
-    if booking_id is None:
-        return "stale"  # the row (or its booking, which cascades) is gone
+    """Send one claimed row of a registered kind's `model`, at most once: under the subject's
+    and the row's locks, only if the row is still pending with this claim token. Returns what
+    happened: `sent`, `skipped`, `failed`, `retry` (a transient error, raised again after the
+    error is recorded), or `stale` (gone, done, or claimed by someone else: nothing to do)."""
+    kind = kinds.for_model(model)
+    subject_id = (
+        model.objects.filter(pk=pk).values_list(f"{kind.subject_field}_id", flat=True).first()
+    )
+    if subject_id is None:
+        return "stale"  # the row (or its subject, which cascades) is gone
     transient = None
     with transaction.atomic():
-        # Lock order booking -> row, the same as the booking write paths, so no deadlock.
-        booking = (
-            Booking.objects.select_for_update(no_key=True, of=("self",))
-            .select_related("client", "therapist", "service")
-            .filter(pk=booking_id)
-            .first()
-        )
+        # Lock order subject -> row, the same as the subject's write paths, so no deadlock.
+        subject = kind.lock_subject(subject_id)
         delivery = model.objects.select_for_update().filter(pk=pk).first()
-        if booking is None or delivery is None:
+        if subject is None or delivery is None:
             return "stale"
         if delivery.status != DeliveryStatus.PENDING or str(delivery.claim_token) != str(token):
             return "stale"
         now = timezone.now()
-        reason = reason_not_to_send(delivery, booking, now)
+        reason = reason_not_to_send(kind, delivery, subject, now)
         if reason:
-            _finish(delivery, DeliveryStatus.SKIPPED, skip_reason=reason)
+            _finish(delivery, DeliveryStatus.SKIPPED, skip_reason=reason[:200])
             return "skipped"
         delivery.attempts += 1
         try:
             with transaction.atomic():  # a savepoint: a failing channel leaves the row writable
-                channels.deliver(delivery, booking, Clinic.get())
+                channels.deliver(kind, delivery, subject, Clinic.get())
         except TRANSIENT_ERRORS as exc:
             delivery.error = _describe(exc)
             if last_try:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from bookings.models import Booking
 from clinic.models import Clinic
 from clinic.tasks import publish_on_commit
+from notifications import kinds
 from notifications.models import Channel, DeliveryStatus, Notice, Reminder
 
 UNSENT = (DeliveryStatus.PENDING, DeliveryStatus.SKIPPED)
@@ -104,12 +105,13 @@ def retry_failed(queryset) -> int:
 
 
 def skip_pending_for_client(client, reason: str) -> int:
-    """Nothing more goes out to this client: every pending reminder and notice of any of their
-    bookings becomes `skipped` with `reason`. Returns how many rows were skipped."""
+    """Nothing more goes out to this client: every pending row of every delivery kind
+    (reminders and notices of any of their bookings, and the kinds of the apps above, such as
+    waitlist offers) becomes `skipped` with `reason`. Returns how many rows were skipped."""
     skipped = 0
-    for model in (Reminder, Notice):
-        skipped += model.objects.filter(
-            booking__client=client, status=DeliveryStatus.PENDING
+    for kind in kinds.registered():
+        skipped += kind.model.objects.filter(
+            **{kind.client_lookup: client}, status=DeliveryStatus.PENDING
         ).update(
             status=DeliveryStatus.SKIPPED,
             skip_reason=reason[:200],

@@ -1,5 +1,6 @@
-"""Celery tasks for reminders and notices: thin wrappers around `notifications.dispatcher` (the
-convention in `clinic.tasks`).
+"""Celery tasks for the dispatcher and for sending reminders and notices: thin wrappers around
+`notifications.dispatcher` (the convention in `clinic.tasks`). Another delivery kind has its send
+task in its own app (`waitlist.tasks.send_offer_message`).
 
 No task is scheduled per appointment (no ETA/countdown): with Redis such messages sit in
 worker memory and are redelivered after the visibility timeout. Rows plus the every-minute
@@ -25,7 +26,8 @@ RETRY = {
 
 @shared_task(ignore_result=True)
 def dispatch_due(batch_size: int | None = None) -> int:
-    """Claim due reminders and notices and publish a send task for each."""
+    """Claim the due rows of every delivery kind (reminders, notices, waitlist offers) and
+    publish a send task for each."""
     return dispatcher.dispatch_due(batch_size=batch_size)
 
 

@@ -1,11 +1,26 @@
+"""Admin for the waitlist: entries, the offers made to them and the messages that told the
+clients (read only: what went out, what was skipped and why, what failed)."""
+
 from django.contrib import admin
 
-from waitlist.models import WaitlistEntry, WaitlistOffer
+from notifications.admin import DELIVERY_FIELDS, DeliveryAdmin
+from waitlist.models import OfferMessage, WaitlistEntry, WaitlistOffer
 
 
 class WaitlistOfferInline(admin.TabularInline):
     model = WaitlistOffer
     fields = ["therapist", "start", "hold_until", "status", "booking"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class OfferMessageInline(admin.TabularInline):
+    model = OfferMessage
+    fields = ["channel", "due_at", "status", "sent_at", "attempts", "skip_reason", "error"]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -41,6 +56,34 @@ class WaitlistOfferAdmin(admin.ModelAdmin):
     list_filter = ["status", "therapist"]
     list_select_related = ["entry__client", "entry__service", "therapist", "booking"]
     readonly_fields = ["entry", "therapist", "start", "blocks_until", "hold_until", "booking"]
+    inlines = [OfferMessageInline]
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(OfferMessage)
+class OfferMessageAdmin(DeliveryAdmin):
+    list_display = [
+        "offer",
+        "client",
+        "channel",
+        "due_at",
+        "status",
+        "sent_at",
+        "attempts",
+        "skip_reason",
+        "short_error",
+    ]
+    search_fields = [
+        "=offer__id",
+        "offer__entry__client__first_name",
+        "offer__entry__client__last_name",
+        "offer__entry__client__email",
+    ]
+    list_select_related = ["offer__entry__client", "offer__therapist"]
+    readonly_fields = ["offer", *DELIVERY_FIELDS]
+
+    @admin.display(description="Client")
+    def client(self, obj):
+        return obj.offer.entry.client

@@ -1,7 +1,8 @@
-"""The waitlist: clients waiting for a service, and the freed slots offered to them.
+"""The waitlist: clients waiting for a service, the freed slots offered to them, and the
+messages that tell them (one row per offer and channel, sent by `notifications.dispatcher`).
 
-These tables were the bookings app's; they keep their names (`db_table`), so moving them moved
-no data.
+The entry and offer tables were the bookings app's; they keep their names (`db_table`), so
+moving them moved no data.
 """
 
 from django.contrib.postgres.fields import ArrayField
@@ -10,6 +11,7 @@ from django.db import models
 from bookings.models import Booking
 from clients.models import Client
 from clinic.models import Service
+from notifications.models import Delivery
 from therapists.models import Therapist
 
 
@@ -105,3 +107,34 @@ class WaitlistOffer(models.Model):
 
     def __str__(self) -> str:
         return f"Offer of {self.start:%Y-%m-%d %H:%M} to {self.entry.client}"
+
+
+class OfferMessage(Delivery):
+    """An offer told to its client by one channel (email, or SMS too), at most once per offer
+    and channel. Written by the scan with the offer and sent by the notifications dispatcher
+    like reminders (`waitlist.messages`): skipped, with the reason, if by the time it goes out
+    the offer is no longer open or its hold has passed, or the client has no address."""
+
+    offer = models.ForeignKey(WaitlistOffer, on_delete=models.CASCADE, related_name="messages")
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["offer", "channel"], name="offer_message_once_per_offer_channel"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="sent") | models.Q(sent_at__isnull=False),
+                name="offer_message_sent_has_sent_at",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["due_at"],
+                condition=models.Q(status="pending"),
+                name="offer_message_due_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} message for waitlist offer {self.offer_id}"

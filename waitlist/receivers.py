@@ -6,7 +6,9 @@
 
 Each asks for a scan once the transaction commits; the bookings and therapists apps import
 nothing from here. The waitlist's open offers also hold their slots (`selectors.held_slots`,
-registered as a hold source of `bookings.selectors`).
+registered as a hold source of `bookings.selectors`), and the messages telling clients of their
+offers are a delivery kind of the notifications dispatcher (`messages.OFFER`, registered with
+`notifications.kinds`).
 """
 
 from django.db.models.signals import post_delete, post_save
@@ -14,8 +16,9 @@ from django.db.models.signals import post_delete, post_save
 from bookings import selectors as booking_selectors
 from bookings.signals import booking_changed
 from clinic.statuses import ACTIVE_STATUSES
+from notifications import kinds as notification_kinds
 from therapists.models import TimeOff, WorkingHours
-from waitlist import selectors, services
+from waitlist import messages, selectors, services
 
 
 def booking_freed_time(sender, *, booking, previous_status, previous_start=None, **kwargs):
@@ -35,3 +38,4 @@ def connect() -> None:
         post_save.connect(schedule_changed, sender=model, dispatch_uid=f"waitlist-{model}-save")
         post_delete.connect(schedule_changed, sender=model, dispatch_uid=f"waitlist-{model}-delete")
     booking_selectors.register_hold_source(selectors.held_slots)
+    notification_kinds.register(messages.OFFER)

@@ -8,8 +8,11 @@ How a slot is offered
   for each it looks for the earliest free slot in its window through the one availability
   path (`bookings.selectors.available_slots`: hours, time off, bookings, rooms, holds), never
   one already offered to that entry. The slot is offered to that entry and to the next
-  waiting entries whose window also contains it, up to `OFFERS_PER_SLOT` in all, each by
-  email, all with the same hold (`Clinic.waitlist_hold_minutes`).
+  waiting entries whose window also contains it, up to `OFFERS_PER_SLOT` in all, all with the
+  same hold (`Clinic.waitlist_hold_minutes`). Each offer is told to its client by email (and
+  SMS when it is on and the client has a phone): `OfferMessage` rows written with the offer
+  and sent once by the notifications dispatcher (`waitlist.messages`), skipped if the offer
+  is no longer open or its hold has passed by then.
 - The hold: while an offer is open its slot is busy for everyone except the clients holding an
   open offer for that therapist and start (`waitlist.selectors.held_slots`, a hold source
   that `bookings.selectors.load_schedules` asks). No booking row is
@@ -26,9 +29,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
@@ -37,6 +38,7 @@ from bookings.models import Booking
 from clinic.errors import Conflict
 from clinic.models import Clinic
 from clinic.tasks import publish_on_commit
+from waitlist import messages
 from waitlist.models import OfferStatus, WaitlistEntry, WaitlistOffer, WaitlistStatus
 
 OFFERS_PER_SLOT = 3
@@ -226,8 +228,7 @@ def offer_free_slots(*, now: datetime | None = None) -> list[WaitlistOffer]:
                 member.save(update_fields=["status"])
                 done.add(member.pk)
                 created.append(offer)
-        for offer in created:
-            publish_on_commit("waitlist.tasks.send_waitlist_offer", offer.pk)
+        messages.queue(created, now=now)
     return created
 
 
@@ -299,34 +300,3 @@ def decline(offer: WaitlistOffer) -> WaitlistOffer:
         )
         request_scan()
     return locked
-
-
-def send_offer_email(offer_id: int) -> str:
-    """Email the offer to its client (once; an offer no longer open is not sent)."""
-    offer = (
-        WaitlistOffer.objects.select_related("entry__client", "entry__service", "therapist")
-        .filter(pk=offer_id)
-        .first()
-    )
-    if offer is None or offer.status != OfferStatus.OFFERED:
-        return "skipped"
-    client = offer.entry.client
-    if not client.email:
-        return "skipped"
-    clinic = Clinic.get()
-    local = offer.start.astimezone(clinic.tz)
-    hold = offer.hold_until.astimezone(clinic.tz)
-    body = (
-        f"Hello {client.first_name},\n\n"
-        f"A time you were waiting for is free: {offer.entry.service.name} with "
-        f"{offer.therapist} on {local:%A %d %B %Y at %H:%M}.\n"
-        f"It is held for you until {hold:%H:%M}. Accept it in the app "
-        f"(waitlist offer {offer.pk}); the first to accept gets it.\n\n{clinic.name}\n"
-    )
-    send_mail(
-        f"{clinic.name}: a time is free for you",
-        body,
-        settings.DEFAULT_FROM_EMAIL,
-        [client.email],
-    )
-    return "sent"

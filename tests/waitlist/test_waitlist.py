@@ -9,10 +9,12 @@ from django.core import mail
 
 from bookings.models import Booking
 from clinic.errors import Conflict
+from notifications import tasks as notification_tasks
 from tests import factories
 from tests.bookings.conftest import NOW, TUESDAY_10, book, payload
 from tests.bookings.test_race import race
 from waitlist import services as waitlist
+from waitlist import tasks
 from waitlist.models import OfferStatus, WaitlistEntry, WaitlistOffer, WaitlistStatus
 
 ENTRIES = "/api/v1/waitlist/"
@@ -136,18 +138,21 @@ class TestOffers:
         first.refresh_from_db()
         assert first.status == WaitlistStatus.OFFERED
 
-    def test_the_offer_is_emailed(self, world, taken):
+    def test_the_offer_is_emailed(self, world, taken, eager, outbox):
         wait(world, world.client_a)
         taken.status = "cancelled"
         taken.save()
         waitlist.scan()
         offer = WaitlistOffer.objects.get()
 
-        assert waitlist.send_offer_email(offer.pk) == "sent"
+        assert notification_tasks.dispatch_due.delay().get() == 1
 
         [message] = mail.outbox
         assert message.to == [world.client_a.email]
         assert "Tuesday 05 May 2026 at 10:00" in message.body
+        assert message.extra_headers["X-Kneadly-Delivery"] == (
+            f"offermessage:{offer.messages.get().pk}"
+        )
 
     def test_the_hold_keeps_everyone_else_out(self, world, taken):
         wait(world, world.client_a)
@@ -309,17 +314,16 @@ def test_two_clients_accepting_offers_of_one_slot_give_exactly_one_booking(world
     assert WaitlistOffer.objects.filter(status=OfferStatus.ACCEPTED).count() == 1
 
 
-def test_the_celery_tasks_scan_and_send(world, taken):
-    from waitlist import tasks
-
+def test_the_celery_tasks_scan_and_send(world, taken, eager, outbox):
     wait(world, world.client_a)
     taken.status = "cancelled"
     taken.save()
 
     assert tasks.scan_waitlist.apply().get() == 1
     offer = WaitlistOffer.objects.get()
-    assert tasks.send_waitlist_offer.apply(args=(offer.pk,)).get() == "sent"
+    assert notification_tasks.dispatch_due.apply().get() == 1
     assert len(mail.outbox) == 1
+    assert offer.messages.get().status == "sent"
 
 
 def test_the_hold_is_the_clinics_setting(world, taken):

@@ -17,7 +17,8 @@ from waitlist.api.serializers import WaitlistEntrySerializer, WaitlistOfferSeria
         "dates `earliest_date`..`latest_date`, on `weekdays` (0 = Monday; empty = any) with a "
         "start in [`time_from`, `time_to`). When a slot inside the window frees up "
         "(cancellation, reschedule, new working hours), the earliest waiting clients are "
-        "offered it by email and at /api/v1/waitlist-offers/, held for them for the clinic's "
+        "offered it by email (and SMS when the clinic sends SMS and the client has a phone) "
+        "and at /api/v1/waitlist-offers/, held for them for the clinic's "
         "`waitlist_hold_minutes`; the first to accept gets it. A client sees and cancels their "
         "own entries; admins all (and join for a client with `client`)."
     )

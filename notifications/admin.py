@@ -6,6 +6,16 @@ from django.contrib import admin, messages
 from notifications import services
 from notifications.models import Notice, Reminder
 
+# What the change lists show of any delivery, after the columns of its own kind.
+DELIVERY_COLUMNS = [
+    "channel",
+    "due_at",
+    "status",
+    "sent_at",
+    "attempts",
+    "skip_reason",
+    "short_error",
+]
 DELIVERY_FIELDS = [
     "channel",
     "due_at",
@@ -61,35 +71,13 @@ class BookingDeliveryAdmin(DeliveryAdmin):
 
 @admin.register(Reminder)
 class ReminderAdmin(BookingDeliveryAdmin):
-    list_display = [
-        "booking",
-        "client",
-        "offset_hours",
-        "channel",
-        "due_at",
-        "status",
-        "sent_at",
-        "attempts",
-        "skip_reason",
-        "short_error",
-    ]
+    list_display = ["booking", "client", "offset_hours", *DELIVERY_COLUMNS]
     list_filter = ["status", "channel", "offset_hours"]
     readonly_fields = ["offset_hours", "appointment_start", *BookingDeliveryAdmin.readonly_fields]
 
 
 @admin.register(Notice)
 class NoticeAdmin(BookingDeliveryAdmin):
-    list_display = [
-        "booking",
-        "client",
-        "kind",
-        "channel",
-        "due_at",
-        "status",
-        "sent_at",
-        "attempts",
-        "skip_reason",
-        "short_error",
-    ]
+    list_display = ["booking", "client", "kind", *DELIVERY_COLUMNS]
     list_filter = ["status", "kind", "channel"]
     readonly_fields = ["kind", *BookingDeliveryAdmin.readonly_fields]

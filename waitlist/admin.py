@@ -3,7 +3,7 @@ clients (read only: what went out, what was skipped and why, what failed)."""
 
 from django.contrib import admin
 
-from notifications.admin import DELIVERY_FIELDS, DeliveryAdmin
+from notifications.admin import DELIVERY_COLUMNS, DELIVERY_FIELDS, DeliveryAdmin
 from waitlist.models import OfferMessage, WaitlistEntry, WaitlistOffer
 
 
@@ -64,17 +64,7 @@ class WaitlistOfferAdmin(admin.ModelAdmin):
 
 @admin.register(OfferMessage)
 class OfferMessageAdmin(DeliveryAdmin):
-    list_display = [
-        "offer",
-        "client",
-        "channel",
-        "due_at",
-        "status",
-        "sent_at",
-        "attempts",
-        "skip_reason",
-        "short_error",
-    ]
+    list_display = ["offer", "client", *DELIVERY_COLUMNS]
     search_fields = [
         "=offer__id",
         "offer__entry__client__first_name",

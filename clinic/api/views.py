@@ -148,7 +148,10 @@ class TokenView(generics.GenericAPIView):
         )
         # A token is a login: record it (last_login, and django-axes resets the failure count).
         user_logged_in.send(sender=user.__class__, request=request._request, user=user)
-        body = {"token": key, "expiry": token.expires}
+        body = {
+            "token": key,
+            "expiry": serializers.DateTimeField().to_representation(token.expires),
+        }
         if enrol_only:
             body["otp_enrolment_required"] = True
             body["detail"] = EnrolmentRequired.default_detail

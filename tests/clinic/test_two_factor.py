@@ -10,6 +10,7 @@ import time_machine
 from django.utils import timezone
 from django_otp.oath import totp
 
+from clinic.models import Clinic
 from tests import factories
 
 STEP = timedelta(seconds=30)  # a TOTP code is used once: each step of a test takes a new one
@@ -34,8 +35,6 @@ def with_key(key):
 
 
 def require_2fa(on=True):
-    from clinic.models import Clinic
-
     Clinic.objects.filter(pk=1).update(require_staff_2fa=on)
 
 

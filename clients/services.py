@@ -5,11 +5,12 @@ from datetime import date, timedelta
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.hashers import make_password
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX, make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 
 from clients.models import Client, Intake, ReportedTriggerPoint
@@ -88,6 +89,7 @@ def register_client(
         errors["password"] = list(exc.messages)
     if errors:
         raise ValidationError(errors)
+    _forget_stale_sign_ups(email=email, username=username)
     taken_email = _email_taken(email)
     taken_username = not taken_email and User.objects.filter(username__iexact=username).exists()
     if taken_email or taken_username:
@@ -128,6 +130,31 @@ def register_client(
         "If you did not sign up, ignore this message.",
     )
     return client
+
+
+def _forget_stale_sign_ups(*, email: str, username: str) -> None:
+    """A sign-up nobody confirmed while its link worked holds neither its email nor its
+    username (else anyone could squat an address): its login and bare client record go."""
+    cutoff = timezone.now() - timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT)
+    stale = (
+        Client.objects.filter(
+            models.Q(user__email__iexact=email) | models.Q(user__username__iexact=username),
+            user__is_active=False,
+            user__last_login__isnull=True,
+            user__date_joined__lt=cutoff,
+            intakes__isnull=True,
+        )
+        .exclude(user__password__startswith=UNUSABLE_PASSWORD_PREFIX)  # anonymised
+        .select_related("user")
+    )
+    for client in stale:
+        try:
+            with transaction.atomic():
+                user = client.user
+                client.delete()
+                user.delete()
+        except (IntegrityError, ProtectedError):
+            continue  # someone made it more than a sign-up (a booking): keep it
 
 
 def _tell_address_it_is_taken(email: str) -> None:

@@ -2,11 +2,14 @@
 
 import threading
 import time
+from datetime import timedelta
 
 import pytest
+import time_machine
 from django.contrib.auth import get_user_model
 from django.core import mail
 from django.db import connections, transaction
+from django.utils import timezone
 
 from clients.models import Client
 from tests import factories
@@ -80,6 +83,34 @@ class TestRegistration:
         [message] = outbox
         assert message.to == ["n2@example.com"]
         assert "another username" in message.subject
+
+    def test_an_unconfirmed_sign_up_holds_its_email_only_while_its_link_works(
+        self, anon, register, outbox
+    ):
+        register(anon, SIGN_UP)
+        squatter = User.objects.get(username="nora")
+        outbox.clear()
+
+        register(anon, {**SIGN_UP, "username": "the-real-nora"})  # the link still works
+        assert not User.objects.filter(username="the-real-nora").exists()
+        assert "tried to register" in outbox[-1].subject
+        with time_machine.travel(timezone.now() + timedelta(hours=2)):
+            response = register(anon, {**SIGN_UP, "username": "the-real-nora"})
+
+        assert response.status_code == 202
+        assert User.objects.filter(username="the-real-nora", is_active=False).exists()
+        assert not User.objects.filter(pk=squatter.pk).exists()
+        assert "/api/v1/auth/register/confirm/" in outbox[-1].body
+
+    def test_a_confirmed_login_is_never_forgotten(self, anon, register, outbox):
+        register(anon, SIGN_UP)
+        User.objects.filter(username="nora").update(is_active=True)
+
+        with time_machine.travel(timezone.now() + timedelta(days=30)):
+            register(anon, {**SIGN_UP, "username": "nora2"})
+
+        assert User.objects.filter(username="nora").exists()
+        assert not User.objects.filter(username="nora2").exists()
 
     @pytest.mark.parametrize(
         ("password", "why"),

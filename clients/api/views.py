@@ -124,7 +124,7 @@ class ClientViewSet(
     def perform_update(self, serializer):
         fields = dict(serializer.validated_data)
         client = serializer.instance
-        if "email" in fields and client_of(self.request.user) == client:
+        if fields.get("email") and client_of(self.request.user) == client:
             # One's own address changes once the new one confirms (no enumeration either).
             request_email_change(client, fields.pop("email"))
         serializer.instance = update_client(client, **fields)

@@ -3,15 +3,25 @@
 from datetime import date, timedelta
 
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX, make_password
 from django.contrib.auth.password_validation import validate_password
+from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from clients.models import Client, Intake, ReportedTriggerPoint
 from clients.selectors import clinic_today
+from clinic.accounts import (
+    LINK_INVALID,
+    activation_link,
+    revoke_all_tokens,
+    send_account_mail,
+    user_for_link,
+)
 
 User = get_user_model()
 
@@ -51,21 +61,26 @@ def _check_date_of_birth(value: date | None, errors: dict) -> None:
         errors["date_of_birth"] = ["Date of birth must be after 1900."]
 
 
+SIGN_UP_SENT = (
+    "Thank you. We have sent a message to the address you gave: follow its link to finish "
+    "signing up."
+)
+
+
 @transaction.atomic
 def register_client(
     *, username: str, password: str, email: str, first_name: str, last_name: str, **extra
-) -> Client:
-    """Create a login and its client record together, or neither.
+) -> Client | None:
+    """A client signs up: a login and its client record, made together or not at all. The
+    login stays inactive until its owner follows the link mailed to the address.
 
-    Usernames and emails are unique (emails case-insensitively, across logins and client
-    records); the password must pass Django's validators. Two sign-ups racing for the same
-    username or email: the database refuses the second, which gets the same 400.
+    No account enumeration: whether the email or username is taken changes nothing in the
+    answer (the caller always gets SIGN_UP_SENT); the address gets a message saying what
+    happened instead (someone tried to register with it, or the username is taken). Only
+    what the request alone decides is refused with a 400 (a weak password, a date of birth
+    in the future). Returns the new client record, or None when nothing was made.
     """
     errors: dict[str, list[str]] = {}
-    if User.objects.filter(username__iexact=username).exists():
-        errors["username"] = [USERNAME_TAKEN]
-    if _email_taken(email):
-        errors["email"] = [EMAIL_TAKEN]
     _check_date_of_birth(extra.get("date_of_birth"), errors)
     candidate = User(username=username, email=email, first_name=first_name, last_name=last_name)
     try:
@@ -74,6 +89,16 @@ def register_client(
         errors["password"] = list(exc.messages)
     if errors:
         raise ValidationError(errors)
+    _forget_stale_sign_ups(email=email, username=username)
+    taken_email = _email_taken(email)
+    taken_username = not taken_email and User.objects.filter(username__iexact=username).exists()
+    if taken_email or taken_username:
+        make_password(password)  # as long as a real sign-up takes: time tells nothing either
+        if taken_email:
+            _tell_address_it_is_taken(email)
+        else:
+            _tell_username_is_taken(email, username)
+        return None
     try:
         with transaction.atomic():
             user = User.objects.create_user(
@@ -82,16 +107,85 @@ def register_client(
                 email=email,
                 first_name=first_name,
                 last_name=last_name,
+                is_active=False,
             )
-            return Client.objects.create(
+            client = Client.objects.create(
                 user=user, first_name=first_name, last_name=last_name, email=email, **extra
             )
-    except IntegrityError as exc:
+    except IntegrityError as exc:  # lost a race for the email or the username
         if _constraint_name(exc) == "client_email_unique_ci":
-            raise ValidationError({"email": [EMAIL_TAKEN]}) from exc
+            _tell_address_it_is_taken(email)
+            return None
         if "username" in _constraint_name(exc):
-            raise ValidationError({"username": [USERNAME_TAKEN]}) from exc
+            _tell_username_is_taken(email, username)
+            return None
         raise
+    uid, token = activation_link(user)
+    send_account_mail(
+        email,
+        "Finish signing up with the clinic",
+        f"Welcome, {first_name}. To finish signing up as {username}, open "
+        f"{settings.SITE_URL}/activate/?uid={uid}&token={token}\n"
+        f"(or POST uid={uid} and token={token} to /api/v1/auth/register/confirm/).\n\n"
+        "If you did not sign up, ignore this message.",
+    )
+    return client
+
+
+def _forget_stale_sign_ups(*, email: str, username: str) -> None:
+    """A sign-up nobody confirmed while its link worked holds neither its email nor its
+    username (else anyone could squat an address): its login and bare client record go."""
+    cutoff = timezone.now() - timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT)
+    stale = (
+        Client.objects.filter(
+            models.Q(user__email__iexact=email) | models.Q(user__username__iexact=username),
+            user__is_active=False,
+            user__last_login__isnull=True,
+            user__date_joined__lt=cutoff,
+            intakes__isnull=True,
+        )
+        .exclude(user__password__startswith=UNUSABLE_PASSWORD_PREFIX)  # anonymised
+        .select_related("user")
+    )
+    for client in stale:
+        try:
+            with transaction.atomic():
+                user = client.user
+                client.delete()
+                user.delete()
+        except (IntegrityError, ProtectedError):
+            continue  # someone made it more than a sign-up (a booking): keep it
+
+
+def _tell_address_it_is_taken(email: str) -> None:
+    send_account_mail(
+        email,
+        "Someone tried to register with your address",
+        "Someone (perhaps you) tried to sign up with the clinic using this email address, "
+        "which already has an account or a client record with us. Nothing was changed.\n\n"
+        "If it was you: sign in, or reset your password at /api/v1/auth/password/reset/. "
+        "If the clinic added you at the front desk, ask it for a login. If it was not you, "
+        "you can ignore this message.",
+    )
+
+
+def _tell_username_is_taken(email: str, username: str) -> None:
+    send_account_mail(
+        email,
+        "Choose another username",
+        f"Someone (perhaps you) tried to sign up with this address and the username "
+        f"{username!r}, which is taken. Nothing was made: sign up again with another "
+        "username. If it was not you, ignore this message.",
+    )
+
+
+@transaction.atomic
+def activate_login(*, uid: str, token: str):
+    """Follow the sign-up link: the login becomes active (once; the link then stops working)."""
+    user = user_for_link(uid, token, activation=True)
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    return user
 
 
 def _save_client(client: Client) -> Client:
@@ -218,10 +312,51 @@ def anonymise_client_record(client: Client) -> Client:
         old_username = user.get_username()
         for model in (AccessAttempt, AccessFailureLog, AccessLog):
             model.objects.filter(username=old_username).delete()
-        Token.objects.filter(user=user).delete()
+        revoke_all_tokens(user)
         user.username = f"anonymised-{user.pk}"
         user.email = user.first_name = user.last_name = ""
         user.is_active = False
         user.set_unusable_password()
         user.save()
     return client
+
+
+EMAIL_CHANGE_SALT = "kneadly.clients.email-change"
+
+
+def request_email_change(client: Client, new_email: str) -> None:
+    """A client changes their own email: the record keeps the old one until the new address
+    confirms (a link mailed there). Whether the new address is taken changes nothing in the
+    answer; its owner is told someone tried to use it instead (no account enumeration)."""
+    if new_email.strip().lower() == (client.email or "").lower():
+        return
+    if _email_taken(new_email, client=client):
+        send_account_mail(
+            new_email,
+            "Someone tried to use your address for another account",
+            "Someone tried to change the email address of an account with the clinic to "
+            "this one, which already has an account or a client record with us. Nothing was "
+            "changed. If it was not you, you can ignore this message.",
+        )
+        return
+    token = signing.dumps(
+        {"client": client.pk, "old": client.email, "new": new_email}, salt=EMAIL_CHANGE_SALT
+    )
+    send_account_mail(
+        new_email,
+        "Confirm your new email address",
+        "To use this address for your account with the clinic, POST this token to "
+        f"/api/v1/auth/email/confirm/ (or open {settings.SITE_URL}/confirm-email/?token={token}):"
+        f"\n\n{token}\n\nIf you did not ask for this, ignore this message.",
+    )
+
+
+@transaction.atomic
+def confirm_email_change(token: str) -> Client:
+    """Apply a confirmed email change (once: the link names the address it replaces)."""
+    try:
+        data = signing.loads(token, salt=EMAIL_CHANGE_SALT, max_age=settings.PASSWORD_RESET_TIMEOUT)
+        client = Client.objects.select_for_update().get(pk=data["client"], email=data["old"])
+    except (signing.BadSignature, KeyError, TypeError, Client.DoesNotExist):
+        raise ValidationError({"token": [LINK_INVALID]}) from None
+    return update_client(client, email=data["new"])

@@ -58,6 +58,10 @@ class Clinic(models.Model):
     waitlist_hold_minutes = models.PositiveSmallIntegerField(
         default=30, help_text="How long a waitlist offer holds its slot for the offered clients."
     )
+    require_staff_2fa = models.BooleanField(
+        default=False,
+        help_text="Admins and therapists must sign in with a two-factor code (TOTP).",
+    )
 
     class Meta:
         constraints = [
@@ -184,6 +188,33 @@ class AuditEntry(models.Model):
     def __str__(self) -> str:
         target = f"{self.object_type} {self.object_id}" if self.object_id else self.object_type
         return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.action} {target}"
+
+
+class ApiToken(models.Model):
+    """An API sign-in ("a session"): expires, can be revoked, and lists for its owner.
+
+    Only a SHA-256 digest of the key is stored; the key itself is shown once, at sign-in.
+    `otp_verified` says the sign-in passed a two-factor code; `enrol_only` marks a token of a
+    staff member who must enrol in two-factor sign-in first (clinic.accounts decides both).
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    digest = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=8, help_text="The key's first characters, to tell apart.")
+    created = models.DateTimeField(default=timezone.now)
+    expires = models.DateTimeField(db_index=True)
+    last_used = models.DateTimeField(default=timezone.now)
+    user_agent = models.CharField(max_length=200, blank=True)
+    otp_verified = models.BooleanField(default=False)
+    enrol_only = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.prefix}…"
 
 
 _TTL_SECONDS = 30

@@ -1,10 +1,10 @@
 """Every write to the clinic's settings and its service catalogue."""
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import ProtectedError
 
-from clinic.models import Clinic, Service
+from clinic.models import ApiToken, Clinic, Service
 
 CLINIC_FIELDS = {
     "name",
@@ -19,6 +19,7 @@ CLINIC_FIELDS = {
     "booking_horizon_days",
     "note_overdue_hours",
     "waitlist_hold_minutes",
+    "require_staff_2fa",
 }
 SERVICE_FIELDS = {
     "name",
@@ -29,6 +30,14 @@ SERVICE_FIELDS = {
     "description",
     "active",
 }
+
+
+def end_staff_sign_ins_without_2fa() -> int:
+    """When the clinic starts requiring two-factor sign-in for staff, the admins' and
+    therapists' sign-ins made without a code end: they sign in again (and enrol if need be)."""
+    staff = models.Q(user__is_staff=True) | models.Q(user__therapist__isnull=False)
+    deleted, _ = ApiToken.objects.filter(staff, otp_verified=False).delete()
+    return deleted
 
 
 def _apply(instance, allowed: set[str], changes: dict) -> None:
@@ -48,6 +57,7 @@ def update_clinic(**changes) -> Clinic:
     """
     Clinic.get()  # the row exists before we lock it
     clinic = Clinic.objects.select_for_update().get(pk=1)
+    starts_requiring_2fa = changes.get("require_staff_2fa") and not clinic.require_staff_2fa
     _apply(clinic, CLINIC_FIELDS, changes)
     if "reminder_offsets_hours" in changes:
         clinic.reminder_offsets_hours = sorted(set(clinic.reminder_offsets_hours), reverse=True)
@@ -62,6 +72,8 @@ def update_clinic(**changes) -> Clinic:
             }
         )
     clinic.save()
+    if starts_requiring_2fa:
+        end_staff_sign_ins_without_2fa()
     return clinic
 
 

@@ -5,11 +5,11 @@ from datetime import time
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from bookings.models import Booking
 from clients.models import Client
+from clinic.accounts import issue_token
 from clinic.models import Clinic, Modality, Service
 from therapists.models import Therapist, WorkingHours
 
@@ -99,8 +99,9 @@ def make_booking(*, therapist, client, service, start, status="confirmed", **fie
 def api_as(user=None) -> APIClient:
     client = APIClient()
     if user is not None:
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        # A real sign-in (as after a two-factor code): the token goes through authentication.
+        _, key = issue_token(user, otp_verified=True)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     return client
 
 

@@ -22,6 +22,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.utils import timezone
 
 from bookings.models import BookingSeries, Room
+from clinic.accounts import issue_token
 from notifications.models import Reminder
 from tests import factories
 from treatments import services as chart
@@ -47,7 +48,20 @@ RULES = [
     Rule("get",    T + "health/",                                  (200, 200, 200, 200, 200, 200)),
     Rule("post",   T + "auth/token/",                              (400, 400, 400, 400, 400, 400), "bad_login"),
     Rule("get",    T + "auth/me/",                                 (401, 200, 200, 200, 200, 200)),
-    Rule("post",   T + "auth/register/",                           (201, 201, 201, 201, 201, 201), "register"),
+    Rule("post",   T + "auth/register/",                           (202, 202, 202, 202, 202, 202), "register"),
+    Rule("post",   T + "auth/register/confirm/",                   (400, 400, 400, 400, 400, 400), "link"),
+    Rule("post",   T + "auth/email/confirm/",                      (400, 400, 400, 400, 400, 400), "email_token"),
+    Rule("post",   T + "auth/logout/",                             (401, 204, 204, 204, 204, 204)),
+    Rule("post",   T + "auth/logout-all/",                         (401, 204, 204, 204, 204, 204)),
+    Rule("get",    T + "auth/sessions/",                           (401, 200, 200, 200, 200, 200)),
+    Rule("delete", T + "auth/sessions/{session_a}/",               (401, 204, 404, 404, 404, 404)),
+    Rule("post",   T + "auth/password/change/",                    (401, 400, 400, 400, 400, 400), "password_change"),
+    Rule("post",   T + "auth/password/reset/",                     (202, 202, 202, 202, 202, 202), "reset"),
+    Rule("post",   T + "auth/password/reset/confirm/",             (400, 400, 400, 400, 400, 400), "reset_confirm"),
+    Rule("get",    T + "auth/2fa/",                                (401, 200, 200, 200, 200, 200)),
+    Rule("post",   T + "auth/2fa/",                                (401, 201, 201, 201, 201, 201)),
+    Rule("delete", T + "auth/2fa/",                                (401, 400, 400, 400, 400, 400), "otp"),
+    Rule("post",   T + "auth/2fa/confirm/",                        (401, 400, 400, 400, 400, 400), "otp"),
     Rule("get",    T + "clinic/",                                  (200, 200, 200, 200, 200, 200)),
     Rule("patch",  T + "clinic/",                                  (401, 403, 403, 403, 403, 200), "clinic"),
     Rule("get",    T + "services/",                                (200, 200, 200, 200, 200, 200)),
@@ -273,6 +287,7 @@ def _build_world() -> World:
         status="offered",
     )
     ids = {
+        "session_a": issue_token(alpha.user)[0].pk,
         "room": room.pk,
         "series": series.pk,
         "entry": entry.pk,
@@ -319,6 +334,15 @@ def _body(name: str | None, ids: dict) -> dict | None:
             "first_name": "New",
             "last_name": "Comer",
         },
+        "link": {"uid": "MQ", "token": "nope"},
+        "email_token": {"token": "nope"},
+        "password_change": {  # the world's hashes are not the tests' fast hasher: a 400
+            "old_password": factories.PASSWORD,
+            "new_password": "a-brand-new-passphrase-91",
+        },
+        "reset": {"email": "alpha@example.com"},
+        "reset_confirm": {"uid": "MQ", "token": "nope", "new_password": "another-passphrase-17"},
+        "otp": {"otp": "123456"},
         "clinic": {"name": "Renamed clinic"},
         "service": {
             "name": "Deep tissue",

@@ -14,11 +14,11 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis.errors import Unsatisfiable
-from rest_framework.authtoken.models import Token
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
+from clinic.accounts import issue_token
 from config.wsgi import application
 from tests import factories
 
@@ -56,7 +56,6 @@ def fuzz_world(db, clinic):
 
 
 def fuzz_every_operation(schema, user) -> list[str]:
-    token = Token.objects.get_or_create(user=user)[0].key
     failures = []
     for result in schema.get_all_operations():
         operation = result.ok()
@@ -69,6 +68,8 @@ def fuzz_every_operation(schema, user) -> list[str]:
             @given(case=operation.as_strategy(generation_mode=mode))
             @FUZZ_SETTINGS
             def run(case):
+                # A fresh sign-in each call: log out (everywhere) is among the operations.
+                token = issue_token(user, otp_verified=True)[1]
                 case.call_and_validate(
                     headers={"Authorization": f"Token {token}"},
                     checks=[not_a_server_error, response_schema_conformance],

@@ -9,5 +9,11 @@ router.register(r"clients/(?P<client_pk>\d+)/intakes", views.IntakeViewSet, base
 
 urlpatterns = [
     path("auth/register/", views.RegisterView.as_view(), name="auth-register"),
+    path(
+        "auth/register/confirm/",
+        views.RegisterConfirmView.as_view(),
+        name="auth-register-confirm",
+    ),
+    path("auth/email/confirm/", views.EmailConfirmView.as_view(), name="auth-email-confirm"),
     *router.urls,
 ]

@@ -2,8 +2,13 @@ from functools import cached_property
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, permissions, status, viewsets
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
+from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -17,23 +22,75 @@ from clients.api.serializers import (
 )
 from clients.models import Intake
 from clients.selectors import visible_clients, with_latest_intake
-from clients.services import create_client, record_intake, register_client, update_client
+from clients.services import (
+    SIGN_UP_SENT,
+    activate_login,
+    confirm_email_change,
+    create_client,
+    record_intake,
+    register_client,
+    request_email_change,
+    update_client,
+)
 from clinic import audit
+from clinic.roles import client_of
+
+Detail = inline_serializer("SignUpDetail", {"detail": serializers.CharField()})
 
 
 class RegisterView(APIView):
-    """A new client signs up: creates the login and the client record together."""
+    """A new client signs up: creates the login and the client record together; the login
+    works once its owner follows the link mailed to the address (POST /auth/register/confirm/).
+
+    The answer (202) is the same whether or not the email or username is taken: the address
+    is told by email instead. Input that is wrong in itself (a weak password) is a 400."""
 
     permission_classes = [permissions.AllowAny]
     throttle_scope = "auth"
 
-    @extend_schema(request=RegisterSerializer, responses={201: ClientDetailSerializer})
+    @extend_schema(request=RegisterSerializer, responses={202: Detail})
     def post(self, request):
         serializer = RegisterSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        client = register_client(**serializer.validated_data)
-        data = ClientDetailSerializer(client, context={"request": request}).data
-        return Response(data, status=status.HTTP_201_CREATED)
+        register_client(**serializer.validated_data)
+        return Response({"detail": SIGN_UP_SENT}, status=status.HTTP_202_ACCEPTED)
+
+
+class LinkSerializer(serializers.Serializer):
+    uid = serializers.CharField()
+    token = serializers.CharField()
+
+
+class EmailConfirmSerializer(serializers.Serializer):
+    token = serializers.CharField()
+
+
+class EmailConfirmView(APIView):
+    """Confirm a new email address for your client record with the token mailed to it."""
+
+    permission_classes = [permissions.AllowAny]
+    throttle_scope = "auth"
+
+    @extend_schema(request=EmailConfirmSerializer, responses=Detail)
+    def post(self, request):
+        serializer = EmailConfirmSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        confirm_email_change(serializer.validated_data["token"])
+        return Response({"detail": "Your email address was changed."})
+
+
+class RegisterConfirmView(APIView):
+    """Finish signing up with the `uid` and `token` from the mailed link; then sign in."""
+
+    permission_classes = [permissions.AllowAny]
+    throttle_scope = "auth"
+
+    @extend_schema(request=LinkSerializer, responses=Detail)
+    def post(self, request):
+        serializer = LinkSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        activate_login(**serializer.validated_data)
+        return Response({"detail": "Your account is ready: sign in."})
 
 
 class ClientViewSet(
@@ -65,7 +122,12 @@ class ClientViewSet(
         serializer.instance = create_client(**serializer.validated_data)
 
     def perform_update(self, serializer):
-        serializer.instance = update_client(serializer.instance, **serializer.validated_data)
+        fields = dict(serializer.validated_data)
+        client = serializer.instance
+        if fields.get("email") and client_of(self.request.user) == client:
+            # One's own address changes once the new one confirms (no enumeration either).
+            request_email_change(client, fields.pop("email"))
+        serializer.instance = update_client(client, **fields)
 
 
 CLIENT_PK = OpenApiParameter(

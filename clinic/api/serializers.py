@@ -3,6 +3,7 @@ from decimal import Decimal
 from rest_framework import serializers
 
 from clinic.models import SERVICE_MAX_MINUTES, Clinic, Modality, Service, validate_timezone
+from clinic.roles import is_admin
 
 
 def whole_number(what: str, low: int, high: int, unit: str) -> dict:
@@ -68,7 +69,16 @@ class ClinicSerializer(serializers.ModelSerializer):
             "booking_horizon_days",
             "note_overdue_hours",
             "waitlist_hold_minutes",
+            "require_staff_2fa",
         ]
+        extra_kwargs = {"require_staff_2fa": {"required": False}}
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if request is None or not is_admin(request.user):
+            data.pop("require_staff_2fa")  # a setting for admins
+        return data
 
 
 class ServiceSerializer(serializers.ModelSerializer):

@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from clinic.api import views
+from clinic.api import accounts, views
 
 router = SimpleRouter()
 router.register("services", views.ServiceViewSet, basename="service")
@@ -10,6 +10,21 @@ urlpatterns = [
     path("health/", views.HealthView.as_view(), name="health"),
     path("auth/token/", views.TokenView.as_view(), name="auth-token"),
     path("auth/me/", views.MeView.as_view(), name="auth-me"),
+    path("auth/logout/", accounts.LogoutView.as_view(), name="auth-logout"),
+    path("auth/logout-all/", accounts.LogoutAllView.as_view(), name="auth-logout-all"),
+    path("auth/sessions/", accounts.SessionList.as_view(), name="auth-sessions"),
+    path("auth/sessions/<int:pk>/", accounts.SessionDetail.as_view(), name="auth-session"),
+    path(
+        "auth/password/change/", accounts.PasswordChangeView.as_view(), name="auth-password-change"
+    ),
+    path("auth/2fa/", accounts.TwoFactorView.as_view(), name="auth-2fa"),
+    path("auth/2fa/confirm/", accounts.TwoFactorConfirmView.as_view(), name="auth-2fa-confirm"),
+    path("auth/password/reset/", accounts.PasswordResetView.as_view(), name="auth-password-reset"),
+    path(
+        "auth/password/reset/confirm/",
+        accounts.PasswordResetConfirmView.as_view(),
+        name="auth-password-reset-confirm",
+    ),
     path("clinic/", views.ClinicView.as_view(), name="clinic"),
     *router.urls,
 ]

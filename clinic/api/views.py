@@ -5,11 +5,13 @@ from django.db import connection
 from django.http import JsonResponse
 from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import exceptions, generics, permissions, serializers, status, viewsets
-from rest_framework.authtoken.models import Token
-from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from clinic import two_factor
+from clinic.accounts import issue_token
+from clinic.api.authentication import EnrolmentRequired
 from clinic.api.filters import ServiceFilter
 from clinic.api.permissions import IsAdminOrReadOnly
 from clinic.api.serializers import ClinicSerializer, ServiceSerializer
@@ -70,16 +72,53 @@ class LockedOut(exceptions.APIException):
     default_code = "locked_out"
 
 
-class TokenView(ObtainAuthToken):
-    """Exchange `username` and `password` for an API token.
+class OtpRequired(exceptions.AuthenticationFailed):
+    default_detail = (
+        "A two-factor code is required: send it as `otp` with your username and password "
+        "(the 6-digit code from your authenticator app, or a recovery code)."
+    )
+    default_code = "otp_required"
+
+
+class OtpInvalid(exceptions.AuthenticationFailed):
+    default_detail = two_factor.INVALID_CODE
+    default_code = "otp_invalid"
+
+
+class TokenRequestSerializer(AuthTokenSerializer):
+    otp = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=64,
+        help_text="Two-factor code, for accounts that have it set up.",
+    )
+
+
+class TokenView(generics.GenericAPIView):
+    """Exchange `username` and `password` for an API token (`Authorization: Token <key>`).
+
+    The token expires (`expiry`; API_TOKEN_TTL_HOURS) and ends at log out, log out
+    everywhere, a password change or reset, or when the user is deactivated.
 
     Repeated failures for one username from one address lock that pair out for a while
     (django-axes); a locked-out request answers 429 and says when to try again.
     """
 
+    permission_classes = [permissions.AllowAny]
+    serializer_class = TokenRequestSerializer
     throttle_classes = [ResilientScopedRateThrottle]
     throttle_scope = "auth"
 
+    @extend_schema(
+        responses=inline_serializer(
+            "Token",
+            {
+                "token": serializers.CharField(),
+                "expiry": serializers.DateTimeField(),
+                "otp_enrolment_required": serializers.BooleanField(required=False),
+            },
+        ),
+    )
     def post(self, request, *args, **kwargs):
         credentials = {"username": str(request.data.get("username", ""))}
         if AxesProxyHandler.is_locked(request._request, credentials):
@@ -91,10 +130,32 @@ class TokenView(ObtainAuthToken):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = serializer.validated_data["user"]
-        token, _ = Token.objects.get_or_create(user=user)
+        otp = serializer.validated_data.get("otp", "")
+        verified = enrol_only = False
+        if two_factor.is_enrolled(user):
+            if not otp:
+                raise OtpRequired()
+            if two_factor.verify_code(user, otp) is None:
+                raise OtpInvalid()
+            verified = True
+        elif two_factor.must_use_2fa(user):
+            enrol_only = True
+        token, key = issue_token(
+            user,
+            user_agent=request.headers.get("User-Agent", ""),
+            otp_verified=verified,
+            enrol_only=enrol_only,
+        )
         # A token is a login: record it (last_login, and django-axes resets the failure count).
         user_logged_in.send(sender=user.__class__, request=request._request, user=user)
-        return Response({"token": token.key})
+        body = {
+            "token": key,
+            "expiry": serializers.DateTimeField().to_representation(token.expires),
+        }
+        if enrol_only:
+            body["otp_enrolment_required"] = True
+            body["detail"] = EnrolmentRequired.default_detail
+        return Response(body)
 
 
 class MeSerializer(serializers.Serializer):

@@ -4,6 +4,7 @@ from datetime import timedelta
 from unittest.mock import ANY
 
 import pytest
+from django.core import mail
 from django.utils import timezone
 
 from clients.models import Client
@@ -342,31 +343,63 @@ class TestUpdate:
         cast.client_a.refresh_from_db()
         assert (cast.client_a.pronouns == "she/her") == (status == 200)
 
-    def test_a_client_edits_their_own_contact_details_and_login_follows(self, cast):
-        response = api_for(cast, "client_a").patch(
-            f"/api/v1/clients/{cast.client_a.pk}/",
-            {
-                "email": "alma.new@example.com",
-                "emergency_contact_name": "Sam Ashby",
-                "emergency_contact_phone": "555-0111",
-                "marketing_consent": True,
-            },
-        )
+    def test_a_client_edits_their_own_contact_details_and_login_follows(
+        self, cast, django_capture_on_commit_callbacks
+    ):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = api_for(cast, "client_a").patch(
+                f"/api/v1/clients/{cast.client_a.pk}/",
+                {
+                    "email": "alma.new@example.com",
+                    "emergency_contact_name": "Sam Ashby",
+                    "emergency_contact_phone": "555-0111",
+                    "marketing_consent": True,
+                },
+            )
 
         assert response.status_code == 200
+        old_email = cast.client_a.email
         cast.client_a.refresh_from_db()
-        cast.client_a.user.refresh_from_db()
         assert cast.client_a.emergency_contact_name == "Sam Ashby"
         assert cast.client_a.marketing_consent is True
-        assert cast.client_a.user.email == "alma.new@example.com"
+        # The new address confirms first (a link mailed to it).
+        assert cast.client_a.email == old_email
+        [message] = mail.outbox
+        assert message.to == ["alma.new@example.com"]
+        token = message.body.split("\n\n")[1].strip()
+        anon = api_for(cast, "anonymous")
+        assert anon.post("/api/v1/auth/email/confirm/", {"token": token}).status_code == 200
+        assert anon.post("/api/v1/auth/email/confirm/", {"token": token}).status_code == 400
+        cast.client_a.refresh_from_db()
+        cast.client_a.user.refresh_from_db()
+        assert cast.client_a.email == cast.client_a.user.email == "alma.new@example.com"
 
-    def test_a_client_cannot_take_another_clients_email(self, cast):
-        response = api_for(cast, "client_a").patch(
-            f"/api/v1/clients/{cast.client_a.pk}/", {"email": cast.client_b.email}
+    def test_a_taken_email_answers_as_a_free_one_and_tells_its_owner(
+        self, cast, django_capture_on_commit_callbacks
+    ):
+        api = api_for(cast, "client_a")
+        url = f"/api/v1/clients/{cast.client_a.pk}/"
+        with django_capture_on_commit_callbacks(execute=True):
+            free = api.patch(url, {"email": "nobody.has.it@example.com"})
+        mail.outbox.clear()
+
+        with django_capture_on_commit_callbacks(execute=True):
+            taken = api.patch(url, {"email": cast.client_b.email.upper()})
+
+        assert (taken.status_code, taken.json()) == (free.status_code, free.json())
+        [message] = mail.outbox
+        assert message.to == [cast.client_b.email.upper()]
+        assert "tried to use your address" in message.subject
+        assert "Client" not in message.body and cast.client_a.first_name not in message.body
+
+    def test_an_admin_changes_a_clients_email_at_once_and_a_taken_one_is_refused(self, cast):
+        api = api_for(cast, "admin")
+        url = f"/api/v1/clients/{cast.client_a.pk}/"
+
+        assert api.patch(url, {"email": cast.client_b.email}).status_code == 400
+        assert api.patch(url, {"email": "front.desk@example.com"}).json()["email"] == (
+            "front.desk@example.com"
         )
-
-        assert response.status_code == 400
-        assert "email" in response.json()
 
     def test_keeping_ones_own_email_is_fine(self, cast):
         response = api_for(cast, "client_a").put(

@@ -5,7 +5,6 @@ from datetime import datetime, time, timedelta
 
 import pytest
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from bookings import services as booking_services
 from bookings.models import Booking, BookingEvent
@@ -117,7 +116,7 @@ def anonymise(chart, client):
 
 def test_anonymising_removes_identity_and_keeps_the_clinical_record(chart, history):
     carl, user = chart.carl, chart.carl.user
-    Token.objects.get_or_create(user=user)
+    carls_api = factories.api_as(user)
     intakes_before = list(Intake.objects.filter(client=carl).values("conditions"))
 
     response = anonymise(chart, carl)
@@ -135,7 +134,8 @@ def test_anonymising_removes_identity_and_keeps_the_clinical_record(chart, histo
     assert user.username == f"anonymised-{user.pk}"
     assert (user.email, user.first_name, user.last_name, user.is_active) == ("", "", "", False)
     assert not user.has_usable_password()
-    assert not Token.objects.filter(user=user).exists()
+    assert not user.api_tokens.exists()
+    assert carls_api.get("/api/v1/auth/me/").status_code == 401
     # Kept: intakes' clinical fields, the signed note and its amendment, past bookings.
     assert list(Intake.objects.filter(client=carl).values("conditions")) == intakes_before
     note = TreatmentNote.objects.get(pk=history["note"].pk)

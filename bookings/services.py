@@ -6,18 +6,19 @@ by name, gives the same answer (409) when two requests race for one slot.
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
 from bookings.availability import refusal
-from bookings.models import Booking, BookingEvent, BookingStatus, Room
+from bookings.models import Booking, BookingEvent, BookingStatus, CancelledBy, Room
 from bookings.selectors import booking_rules, load_rooms, load_schedules, service_spec
 from bookings.signals import announce
 from clinic.errors import Conflict
 from clinic.models import Clinic, Service
+from clinic.roles import Role, role_of
 from therapists.models import Therapist
 
 S = BookingStatus
@@ -204,6 +205,7 @@ def create_booking(
         service=service,
         room_id=room_id,
         series=series,
+        price=service.price,
         status=S.REQUESTED,
         notes=notes,
         created_by=actor if actor is not None and actor.is_authenticated else None,
@@ -252,25 +254,87 @@ def confirm_booking(booking: Booking, *, actor=None) -> Booking:
     return _transition(booking, CONFIRM, actor=actor)
 
 
-def check_in_booking(booking: Booking, *, actor=None) -> Booking:
-    """requested or confirmed -> checked_in (the client has arrived)."""
-    return _transition(booking, CHECK_IN, actor=actor)
+def _at(moment: datetime, clinic: Clinic) -> str:
+    return f"{timezone.localtime(moment, clinic.tz):%H:%M on %a %d %b}"
 
 
-def complete_booking(booking: Booking, *, actor=None) -> Booking:
-    """checked_in -> completed."""
-    return _transition(booking, COMPLETE, actor=actor)
+def check_in_booking(booking: Booking, *, actor=None, now: datetime | None = None) -> Booking:
+    """requested or confirmed -> checked_in (the client has arrived): from the clinic's
+    check-in window before the start (`Clinic.check_in_opens_minutes`) until the end."""
+    clinic = Clinic.get()
+
+    def apply(locked: Booking) -> None:
+        moment = now or timezone.now()
+        opens = locked.start - timedelta(minutes=clinic.check_in_opens_minutes)
+        if moment < opens:
+            raise ValidationError(
+                {
+                    "status": [
+                        f"Check-in opens {clinic.check_in_opens_minutes} minutes before the "
+                        f"start, at {_at(opens, clinic)}."
+                    ]
+                }
+            )
+        if moment > locked.end:
+            raise ValidationError(
+                {
+                    "status": [
+                        f"This visit ended at {_at(locked.end, clinic)}; it can no longer be "
+                        "checked in (mark it as a no-show instead)."
+                    ]
+                }
+            )
+
+    return _transition(booking, CHECK_IN, actor=actor, apply=apply)
 
 
-def cancel_booking(booking: Booking, *, actor=None, reason: str = "") -> Booking:
-    """requested or confirmed -> cancelled, freeing the slot. `late_cancellation` is set when
-    the cancellation comes later than the clinic's window before the start
-    (now > start - cancellation_window_hours)."""
-    window = Clinic.get().cancellation_window
+def complete_booking(booking: Booking, *, actor=None, now: datetime | None = None) -> Booking:
+    """checked_in -> completed, once the visit has started."""
+    clinic = Clinic.get()
+
+    def apply(locked: Booking) -> None:
+        if (now or timezone.now()) < locked.start:
+            raise ValidationError(
+                {
+                    "status": [
+                        "A visit can be completed only once it has started, at "
+                        f"{_at(locked.start, clinic)}."
+                    ]
+                }
+            )
+
+    return _transition(booking, COMPLETE, actor=actor, apply=apply)
+
+
+def _is_client(actor) -> bool:
+    return actor is not None and role_of(actor) == Role.CLIENT
+
+
+def inside_window(booking: Booking, clinic: Clinic, now: datetime | None = None) -> bool:
+    """Whether it is now later than the clinic's cancellation window before the start."""
+    return (now or timezone.now()) > booking.start - clinic.cancellation_window
+
+
+def cancel_booking(
+    booking: Booking, *, actor=None, reason: str = "", initiated_by: str | None = None
+) -> Booking:
+    """requested or confirmed -> cancelled, freeing the slot.
+
+    `initiated_by` records who cancelled: `client` or `clinic` (an admin says which, a client's
+    phone call being the client's); by default a client cancelling online is the client and
+    anyone else the clinic. A cancellation is late only when the client initiated it inside
+    the clinic's window (now > start - cancellation_window_hours), or after the clinic moved
+    the booking inside the window (`late_change`); the clinic's never is."""
+    clinic = Clinic.get()
+    if initiated_by is None:
+        initiated_by = CancelledBy.CLIENT if _is_client(actor) else CancelledBy.CLINIC
 
     def apply(locked: Booking) -> None:
         locked.cancel_reason = reason[:300]
-        locked.late_cancellation = timezone.now() > locked.start - window
+        locked.cancelled_by = initiated_by
+        locked.late_cancellation = initiated_by == CancelledBy.CLIENT and (
+            inside_window(locked, clinic) or locked.late_change
+        )
 
     return _transition(booking, CANCEL, actor=actor, reason=reason, apply=apply)
 
@@ -310,11 +374,23 @@ def reschedule_booking(
         therapist = therapist or locked.therapist
         if therapist.pk == locked.therapist_id and start == locked.start:
             raise ValidationError({"start": ["The booking is already at this time."]})
+        clinic = Clinic.get()
+        late = inside_window(locked, clinic)
+        if late and _is_client(actor):
+            raise ValidationError(
+                {
+                    "start": [
+                        f"Within {clinic.cancellation_window_hours} hours of the visit it can no "
+                        "longer be moved online; please call the clinic."
+                    ]
+                }
+            )
+        locked.late_change = locked.late_change or late
         room_id = check_bookable(
             therapist=therapist,
             service=locked.service,
             start=start,
-            clinic=Clinic.get(),
+            clinic=clinic,
             exclude_booking_id=locked.pk,
             prefer_room_id=locked.room_id,
             client_id=locked.client_id,

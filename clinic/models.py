@@ -58,6 +58,9 @@ class Clinic(models.Model):
     waitlist_hold_minutes = models.PositiveSmallIntegerField(
         default=30, help_text="How long a waitlist offer holds its slot for the offered clients."
     )
+    check_in_opens_minutes = models.PositiveSmallIntegerField(
+        default=30, help_text="How long before the start a client can be checked in."
+    )
 
     class Meta:
         constraints = [

@@ -19,6 +19,7 @@ CLINIC_FIELDS = {
     "booking_horizon_days",
     "note_overdue_hours",
     "waitlist_hold_minutes",
+    "check_in_opens_minutes",
 }
 SERVICE_FIELDS = {
     "name",

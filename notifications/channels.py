@@ -196,6 +196,9 @@ def sms_text(delivery: Reminder | Notice, booking: Booking, clinic: Clinic) -> s
         return f"{clinic.name}: {lead} To cancel: {cancel_url(booking)}"
     if delivery.kind == NoticeKind.CONFIRMATION:
         return f"{clinic.name}: confirmed, {what} {when}. To cancel: {cancel_url(booking)}"
+    if booking.cancelled_by == "clinic":
+        why = f" ({booking.cancel_reason})" if booking.cancel_reason else ""
+        return f"{clinic.name}: sorry, the clinic has had to cancel your appointment {when}{why}."
     return f"{clinic.name}: your appointment {when} is cancelled."
 
 

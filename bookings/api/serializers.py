@@ -13,6 +13,7 @@ from bookings.models import (
     Booking,
     BookingEvent,
     BookingSeries,
+    CancelledBy,
     Room,
     SeriesMode,
 )
@@ -66,6 +67,9 @@ class BookingSerializer(serializers.ModelSerializer):
             "notes",
             "late_cancellation",
             "cancel_reason",
+            "cancelled_by",
+            "late_change",
+            "price",
             "created_at",
             "flags",
             "events",
@@ -112,6 +116,12 @@ class BookingCreateSerializer(serializers.Serializer):
 
 class CancelSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
+    initiated_by = serializers.ChoiceField(
+        choices=CancelledBy.choices,
+        required=False,
+        help_text="Admins: who asked for the cancellation (a client's phone call is `client`; "
+        "default `clinic`). A client cancelling is always `client`.",
+    )
 
 
 class RescheduleSerializer(serializers.Serializer):

@@ -52,6 +52,9 @@ class ClinicSerializer(serializers.ModelSerializer):
     waitlist_hold_minutes = serializers.IntegerField(
         required=False, **whole_number("The waitlist hold", 5, 24 * 60, "minutes")
     )
+    check_in_opens_minutes = serializers.IntegerField(
+        required=False, **whole_number("Check-in", 0, 240, "minutes")
+    )
 
     class Meta:
         model = Clinic
@@ -68,6 +71,7 @@ class ClinicSerializer(serializers.ModelSerializer):
             "booking_horizon_days",
             "note_overdue_hours",
             "waitlist_hold_minutes",
+            "check_in_opens_minutes",
         ]
 
 

@@ -59,3 +59,34 @@ def test_book_confirm_reschedule_cancel_plan_reminders_and_send_each_notice_once
     assert {(r["offset_hours"], r["status"]) for r in listed} == {(24, "skipped"), (2, "skipped")}
     subjects = [m.subject.split(" on ")[0] for m in mail.outbox]
     assert subjects == ["Your appointment is confirmed", "Your appointment is cancelled"]
+
+
+def test_a_clinic_cancellation_notice_says_the_clinic_cancelled_and_why(
+    world, eager, outbox, django_capture_on_commit_callbacks
+):
+    admin_api = factories.api_as(world.admin)
+    booked = factories.api_as(world.client_a.user).post("/api/v1/bookings/", payload(world))
+    booking_id = booked.json()["id"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_api.post(f"/api/v1/bookings/{booking_id}/cancel/", {"reason": "Therapist is ill"})
+
+    [message] = [m for m in mail.outbox if m.subject.startswith("Your appointment is cancelled")]
+    assert "the clinic has had to cancel your appointment (Therapist is ill)" in message.body
+    html = message.alternatives[0][0]
+    assert "the clinic has had to cancel your appointment (Therapist is ill)" in html
+    assert "late cancellation" not in message.body
+
+
+def test_a_clients_own_cancellation_notice_does_not_blame_the_clinic(
+    world, eager, outbox, django_capture_on_commit_callbacks
+):
+    client_api = factories.api_as(world.client_a.user)
+    booking_id = client_api.post("/api/v1/bookings/", payload(world)).json()["id"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client_api.post(f"/api/v1/bookings/{booking_id}/cancel/", {"reason": "Travelling"})
+
+    [message] = [m for m in mail.outbox if m.subject.startswith("Your appointment is cancelled")]
+    assert "Your appointment has been cancelled" in message.body
+    assert "clinic has had to cancel" not in message.body

@@ -168,6 +168,21 @@ def test_anonymising_cancels_future_bookings_and_stops_all_messages(chart, histo
     assert Booking.objects.get(pk=chart.omars_booking.pk).status == "confirmed"
 
 
+def test_anonymising_cancels_as_the_clinic_and_scrubs_booking_free_text(chart, history):
+    upcoming = history["upcoming"]
+    Booking.objects.filter(pk=upcoming.pk).update(notes="Carl's knee, call his wife Cora")
+    past = chart.visit
+    Booking.objects.filter(pk=past.pk).update(notes="Mentioned his divorce")
+
+    anonymise(chart, chart.carl)
+
+    upcoming.refresh_from_db()
+    past.refresh_from_db()
+    assert (upcoming.cancelled_by, upcoming.late_cancellation) == ("clinic", False)
+    assert upcoming.notes == past.notes == ""
+    assert "forgotten" in upcoming.cancel_reason  # our own words, no personal data
+
+
 def test_an_anonymised_client_cannot_log_in_any_more(chart, history):
     username = chart.carl.user.username
     anonymise(chart, chart.carl)

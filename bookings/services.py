@@ -360,8 +360,11 @@ def reschedule_booking(
     reason: str = "",
 ) -> Booking:
     """Move a requested or confirmed booking to `start` (and optionally another therapist),
-    keeping its id, status and history. The new time is checked like a new booking, leaving
-    the booking itself out; collisions are 409. The booking keeps its room if that room is free
+    keeping its id, status and history; a confirmed booking moved to another therapist is
+    requested again (the new therapist has not confirmed it). The new time is checked like a
+    new booking, leaving the booking itself out; collisions are 409. A client cannot move a
+    booking inside the clinic's cancellation window; when the clinic does, the booking keeps
+    `late_change`. The booking keeps its room if that room is free
     at the new time, else takes the first free suitable one."""
     with transaction.atomic():
         locked = (
@@ -395,19 +398,23 @@ def reschedule_booking(
             prefer_room_id=locked.room_id,
             client_id=locked.client_id,
         )
-        previous_start, previous_therapist = locked.start, locked.therapist
+        previous = (locked.start, locked.therapist, locked.status)
+        previous_start, previous_therapist, previous_status = previous
         locked.therapist = therapist
         locked.room_id = room_id
         locked.set_times(start, locked.service)
+        if previous_therapist.pk != therapist.pk and locked.status == S.CONFIRMED:
+            # The new therapist has not confirmed: the booking waits for them again.
+            locked.status = S.REQUESTED
         save_or_conflict(locked)
         if not reason and previous_therapist.pk != therapist.pk:
             reason = f"Moved from {previous_therapist} to {therapist}"
         _record(
             locked,
             actor=actor,
-            from_status=locked.status,
+            from_status=previous_status,
             reason=reason or "Rescheduled",
             from_start=previous_start,
         )
-        announce(locked, previous_status=locked.status, previous_start=previous_start)
+        announce(locked, previous_status=previous_status, previous_start=previous_start)
     return locked

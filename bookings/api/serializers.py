@@ -274,7 +274,8 @@ class SeriesConflictSerializer(serializers.Serializer):
 class SeriesCancelSerializer(serializers.Serializer):
     # The contract's field is `from`, a Python keyword: declared through the class namespace.
     vars()["from"] = InstantField(
-        required=False,
-        help_text="Cancel the visits starting at or after this (default: now). " + NAIVE_NOTE,
+        help_text="Cancel the visits starting at or after this (required: a series is never "
+        "cancelled whole by omission; send now to cancel what is left). " + NAIVE_NOTE,
+        error_messages={"required": "Say from when to cancel the series (`from`)."},
     )
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)

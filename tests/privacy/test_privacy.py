@@ -71,7 +71,7 @@ def test_client_exports_everything_the_clinic_holds_about_them(chart, history):
     upcoming = by_id[history["upcoming"].pk]
     assert [e["to_status"] for e in upcoming["history"]] == ["requested", "confirmed"]
     assert upcoming["reminders"] and all(r["status"] == "pending" for r in upcoming["reminders"])
-    assert [n["kind"] for n in upcoming["notices"]] == ["confirmation"]
+    assert [n["kind"] for n in upcoming["notices"]] == ["request_received", "confirmation"]
     assert upcoming["start"].endswith("-05:00") or upcoming["start"].endswith("-04:00")
     [note] = data["treatment_notes"]
     assert note["subjective"] == "Headaches most afternoons."

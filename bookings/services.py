@@ -18,7 +18,7 @@ from bookings.selectors import booking_rules, load_rooms, load_schedules, servic
 from bookings.signals import announce
 from clinic.errors import Conflict
 from clinic.models import Clinic, Service
-from clinic.roles import Role, role_of
+from clinic.roles import Role, is_admin, role_of
 from therapists.models import Therapist
 
 S = BookingStatus
@@ -123,6 +123,7 @@ def check_bookable(
     room: Room | None = None,
     prefer_room_id: int | None = None,
     client_id: int | None = None,
+    for_staff: bool = False,
 ) -> int | None:
     """Raise unless the therapist can take the service at `start` (`availability.refusal`):
     a ValidationError naming the field and the reason, or Conflict when another booking holds
@@ -132,7 +133,7 @@ def check_bookable(
     `prefer_room_id` if it is free (a reschedule keeps its room), else the first free suitable
     room in name order; None when the clinic has no rooms."""
     check_room(room, service)
-    rules = booking_rules(clinic, now)
+    rules = booking_rules(clinic, now, for_staff=for_staff)
     spec = service_spec(service)
     end = start + spec.span
     [schedule] = load_schedules(
@@ -185,12 +186,14 @@ def create_booking(
 
     The therapist must be able to take the service then (`availability.refusal`: 400 with the
     reason, 409 if another booking holds the time); the client may not hold an overlapping
-    active booking (409). When the clinic has rooms, the booking holds a room too: `room` if
-    the clinic names one (400 if it does not suit the service), else the first free suitable
-    room. The database constraints decide any race, so two requests for one slot (or one room)
-    give one booking and one 409, never two bookings and never half of one.
+    active booking (409). An admin (the front desk) may book inside the clinic's minimum lead
+    time, for walk-ins and phone calls. When the clinic has rooms, the booking holds a room
+    too: `room` if the clinic names one (400 if it does not suit the service), else the first
+    free suitable room. The database constraints decide any race, so two requests for one slot
+    (or one room) give one booking and one 409, never two bookings and never half of one.
     """
     clinic = clinic or Clinic.get()
+    for_staff = is_admin(actor)  # the front desk books walk-ins: no lead time for it
     room_id = check_bookable(
         therapist=therapist,
         service=service,
@@ -198,6 +201,7 @@ def create_booking(
         clinic=clinic,
         room=room,
         client_id=client.pk,
+        for_staff=for_staff,
     )
     booking = Booking(
         therapist=therapist,
@@ -225,6 +229,7 @@ def create_booking(
                 start=start,
                 clinic=clinic,
                 client_id=client.pk,
+                for_staff=for_staff,
             )
             save_or_conflict(booking)
         _record(booking, actor=actor, from_status="", reason="Booked")

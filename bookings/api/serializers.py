@@ -167,6 +167,12 @@ class AvailabilityQuerySerializer(serializers.Serializer):
         ),
     )
     therapist = serializers.PrimaryKeyRelatedField(queryset=Therapist.objects.all(), required=False)
+    client = serializers.PrimaryKeyRelatedField(
+        queryset=Client.objects.all(),
+        required=False,
+        help_text="Staff: leave out the times this client is already booked (a client's own "
+        "are always left out).",
+    )
 
     def validate_service(self, service):
         if not service.active:

@@ -164,8 +164,9 @@ def test_anonymising_cancels_future_bookings_and_stops_all_messages(chart, histo
     assert not Notice.objects.filter(
         booking__client=chart.carl, status=DeliveryStatus.PENDING
     ).exists()
-    # Omar's booking with Carl (in the past of the fixture's calendar) is left as it was.
-    assert Booking.objects.get(pk=chart.omars_booking.pk).status == "confirmed"
+    # Omar's upcoming booking with Carl is cancelled too; the past visit is left as it was.
+    assert Booking.objects.get(pk=chart.omars_booking.pk).status == "cancelled"
+    assert Booking.objects.get(pk=chart.visit.pk).status == "checked_in"
 
 
 def test_anonymising_cancels_as_the_clinic_and_scrubs_booking_free_text(chart, history):

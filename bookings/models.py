@@ -81,6 +81,14 @@ class BookingSeries(models.Model):
         return f"{self.service} with {self.therapist} for {self.client} (series)"
 
 
+class CancelledBy(models.TextChoices):
+    """Who initiated a cancellation: the client (online, or by phone through the front desk)
+    or the clinic. Only a client's cancellation can be late."""
+
+    CLIENT = "client", "The client"
+    CLINIC = "clinic", "The clinic"
+
+
 class BookingQuerySet(models.QuerySet):
     def active(self):
         return self.filter(status__in=ACTIVE_STATUSES)
@@ -108,6 +116,19 @@ class Booking(models.Model):
     notes = models.TextField(blank=True)
     late_cancellation = models.BooleanField(default=False)
     cancel_reason = models.CharField(max_length=300, blank=True)
+    cancelled_by = models.CharField(max_length=8, choices=CancelledBy.choices, blank=True)
+    price = models.DecimalField(
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="The service's price when the booking was made (what reports count).",
+    )
+    late_change = models.BooleanField(
+        default=False,
+        help_text="Moved by the clinic inside the cancellation window: a later cancellation by "
+        "the client counts as late whatever the new time.",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

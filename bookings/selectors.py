@@ -82,11 +82,14 @@ def _interval(start_seconds: int, end_seconds: int):
     return EPOCH + timedelta(seconds=start_seconds), EPOCH + timedelta(seconds=end_seconds)
 
 
-def booking_rules(clinic: Clinic, now: datetime | None = None) -> Rules:
+def booking_rules(clinic: Clinic, now: datetime | None = None, *, for_staff: bool = False) -> Rules:
+    """The clinic's booking rules at `now`. The front desk (`for_staff`) books walk-ins and
+    phone calls: the minimum lead time, which gives the clinic notice, does not bind it."""
+    lead = 0 if for_staff else clinic.min_lead_time_minutes
     return Rules(
         tz=clinic.tz,
         slot_interval_minutes=clinic.slot_interval_minutes,
-        min_lead_time=timedelta(minutes=clinic.min_lead_time_minutes),
+        min_lead_time=timedelta(minutes=lead),
         horizon=timedelta(days=clinic.booking_horizon_days),
         now=now or timezone.now(),
     )
@@ -107,6 +110,7 @@ def load_schedules(
     end: datetime,
     exclude_booking_id: int | None = None,
     client_id: int | None = None,
+    busy_client_id: int | None = None,
 ) -> list[Schedule]:
     """The schedules of `therapists` for slots starting in [start, end): five queries whatever
     the range or the number of therapists (offered services, working hours, time off, active
@@ -140,6 +144,8 @@ def load_schedules(
         "therapist_id", EpochSeconds("start"), EpochSeconds("blocks_until", ceiling=True)
     ):
         busy[therapist_id].append(_interval(b_start, b_until))
+    if busy_client_id is not None:
+        _add_client_bookings(busy, ids, busy_client_id, service, start, until, exclude_booking_id)
     for source in _HOLD_SOURCES:
         for therapist_id, h_start, h_until in source(
             therapist_ids=ids, start=start, until=until, now=rules.now, client_id=client_id
@@ -161,6 +167,24 @@ def load_schedules(
         )
         for t in therapists
     ]
+
+
+def _add_client_bookings(busy, therapist_ids, client_id, service, start, until, exclude_id):
+    """The client's own active bookings, as busy time for every therapist: a slot must not
+    overlap them (the client cannot be in two places). A slot's span counts the service
+    buffer, which is the therapist's time, not the client's: the busy interval starts that
+    much later, so a slot may end (buffer aside) exactly when the client's next visit starts.
+    One query."""
+    theirs = Booking.objects.active().filter(client_id=client_id, start__lt=until, end__gt=start)
+    if exclude_id is not None:
+        theirs = theirs.exclude(pk=exclude_id)
+    buffer = int(service.buffer.total_seconds())
+    for b_start, b_end in theirs.values_list(
+        EpochSeconds("start"), EpochSeconds("end", ceiling=True)
+    ):
+        interval = _interval(min(b_start + buffer, b_end - 1), b_end)
+        for therapist_id in therapist_ids:
+            busy[therapist_id].append(interval)
 
 
 def load_rooms(
@@ -209,11 +233,15 @@ def available_slots(
     therapist: Therapist | None = None,
     clinic: Clinic | None = None,
     now: datetime | None = None,
+    client_id: int | None = None,
+    for_staff: bool = False,
 ) -> list[Slot]:
     """Free slots of `service` starting in [start, end), for one therapist or every active
     therapist who offers it (with a free suitable room when the clinic has rooms): at most
-    nine queries (clinic, therapists, `load_schedules` and `load_rooms`)."""
-    rules = booking_rules(clinic or Clinic.get(), now)
+    nine queries (clinic, therapists, `load_schedules` and `load_rooms`), and one more when
+    asked for a client (`client_id`): then times that client is already booked are left out,
+    so a slot offered is one they can book."""
+    rules = booking_rules(clinic or Clinic.get(), now, for_staff=for_staff)
     # Only the part of the range where a slot can start matters (lead time, horizon; a start
     # exactly at the horizon is allowed, hence the second past it).
     start = max(start, rules.earliest)
@@ -224,7 +252,15 @@ def available_slots(
         therapists = list(Therapist.objects.filter(active=True, services=service))
     else:
         therapists = [therapist]
-    schedules = load_schedules(therapists, service=service, rules=rules, start=start, end=end)
+    schedules = load_schedules(
+        therapists,
+        service=service,
+        rules=rules,
+        start=start,
+        end=end,
+        client_id=client_id,
+        busy_client_id=client_id,
+    )
     rooms = load_rooms(service=service, start=start, end=end)
     return free_slots(schedules, service_spec(service), rules, start, end, rooms)
 

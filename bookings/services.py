@@ -6,18 +6,19 @@ by name, gives the same answer (409) when two requests race for one slot.
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
 from bookings.availability import refusal
-from bookings.models import Booking, BookingEvent, BookingStatus, Room
+from bookings.models import Booking, BookingEvent, BookingStatus, CancelledBy, Room
 from bookings.selectors import booking_rules, load_rooms, load_schedules, service_spec
 from bookings.signals import announce
 from clinic.errors import Conflict
 from clinic.models import Clinic, Service
+from clinic.roles import Role, is_admin, role_of
 from therapists.models import Therapist
 
 S = BookingStatus
@@ -122,6 +123,7 @@ def check_bookable(
     room: Room | None = None,
     prefer_room_id: int | None = None,
     client_id: int | None = None,
+    for_staff: bool = False,
 ) -> int | None:
     """Raise unless the therapist can take the service at `start` (`availability.refusal`):
     a ValidationError naming the field and the reason, or Conflict when another booking holds
@@ -131,7 +133,7 @@ def check_bookable(
     `prefer_room_id` if it is free (a reschedule keeps its room), else the first free suitable
     room in name order; None when the clinic has no rooms."""
     check_room(room, service)
-    rules = booking_rules(clinic, now)
+    rules = booking_rules(clinic, now, for_staff=for_staff)
     spec = service_spec(service)
     end = start + spec.span
     [schedule] = load_schedules(
@@ -184,12 +186,14 @@ def create_booking(
 
     The therapist must be able to take the service then (`availability.refusal`: 400 with the
     reason, 409 if another booking holds the time); the client may not hold an overlapping
-    active booking (409). When the clinic has rooms, the booking holds a room too: `room` if
-    the clinic names one (400 if it does not suit the service), else the first free suitable
-    room. The database constraints decide any race, so two requests for one slot (or one room)
-    give one booking and one 409, never two bookings and never half of one.
+    active booking (409). An admin (the front desk) may book inside the clinic's minimum lead
+    time, for walk-ins and phone calls. When the clinic has rooms, the booking holds a room
+    too: `room` if the clinic names one (400 if it does not suit the service), else the first
+    free suitable room. The database constraints decide any race, so two requests for one slot
+    (or one room) give one booking and one 409, never two bookings and never half of one.
     """
     clinic = clinic or Clinic.get()
+    for_staff = is_admin(actor)  # the front desk books walk-ins: no lead time for it
     room_id = check_bookable(
         therapist=therapist,
         service=service,
@@ -197,6 +201,7 @@ def create_booking(
         clinic=clinic,
         room=room,
         client_id=client.pk,
+        for_staff=for_staff,
     )
     booking = Booking(
         therapist=therapist,
@@ -204,6 +209,7 @@ def create_booking(
         service=service,
         room_id=room_id,
         series=series,
+        price=service.price,
         status=S.REQUESTED,
         notes=notes,
         created_by=actor if actor is not None and actor.is_authenticated else None,
@@ -223,6 +229,7 @@ def create_booking(
                 start=start,
                 clinic=clinic,
                 client_id=client.pk,
+                for_staff=for_staff,
             )
             save_or_conflict(booking)
         _record(booking, actor=actor, from_status="", reason="Booked")
@@ -252,25 +259,87 @@ def confirm_booking(booking: Booking, *, actor=None) -> Booking:
     return _transition(booking, CONFIRM, actor=actor)
 
 
-def check_in_booking(booking: Booking, *, actor=None) -> Booking:
-    """requested or confirmed -> checked_in (the client has arrived)."""
-    return _transition(booking, CHECK_IN, actor=actor)
+def _at(moment: datetime, clinic: Clinic) -> str:
+    return f"{timezone.localtime(moment, clinic.tz):%H:%M on %a %d %b}"
 
 
-def complete_booking(booking: Booking, *, actor=None) -> Booking:
-    """checked_in -> completed."""
-    return _transition(booking, COMPLETE, actor=actor)
+def check_in_booking(booking: Booking, *, actor=None, now: datetime | None = None) -> Booking:
+    """requested or confirmed -> checked_in (the client has arrived): from the clinic's
+    check-in window before the start (`Clinic.check_in_opens_minutes`) until the end."""
+    clinic = Clinic.get()
+
+    def apply(locked: Booking) -> None:
+        moment = now or timezone.now()
+        opens = locked.start - timedelta(minutes=clinic.check_in_opens_minutes)
+        if moment < opens:
+            raise ValidationError(
+                {
+                    "status": [
+                        f"Check-in opens {clinic.check_in_opens_minutes} minutes before the "
+                        f"start, at {_at(opens, clinic)}."
+                    ]
+                }
+            )
+        if moment > locked.end:
+            raise ValidationError(
+                {
+                    "status": [
+                        f"This visit ended at {_at(locked.end, clinic)}; it can no longer be "
+                        "checked in (mark it as a no-show instead)."
+                    ]
+                }
+            )
+
+    return _transition(booking, CHECK_IN, actor=actor, apply=apply)
 
 
-def cancel_booking(booking: Booking, *, actor=None, reason: str = "") -> Booking:
-    """requested or confirmed -> cancelled, freeing the slot. `late_cancellation` is set when
-    the cancellation comes later than the clinic's window before the start
-    (now > start - cancellation_window_hours)."""
-    window = Clinic.get().cancellation_window
+def complete_booking(booking: Booking, *, actor=None, now: datetime | None = None) -> Booking:
+    """checked_in -> completed, once the visit has started."""
+    clinic = Clinic.get()
+
+    def apply(locked: Booking) -> None:
+        if (now or timezone.now()) < locked.start:
+            raise ValidationError(
+                {
+                    "status": [
+                        "A visit can be completed only once it has started, at "
+                        f"{_at(locked.start, clinic)}."
+                    ]
+                }
+            )
+
+    return _transition(booking, COMPLETE, actor=actor, apply=apply)
+
+
+def _is_client(actor) -> bool:
+    return actor is not None and role_of(actor) == Role.CLIENT
+
+
+def inside_window(booking: Booking, clinic: Clinic, now: datetime | None = None) -> bool:
+    """Whether it is now later than the clinic's cancellation window before the start."""
+    return (now or timezone.now()) > booking.start - clinic.cancellation_window
+
+
+def cancel_booking(
+    booking: Booking, *, actor=None, reason: str = "", initiated_by: str | None = None
+) -> Booking:
+    """requested or confirmed -> cancelled, freeing the slot.
+
+    `initiated_by` records who cancelled: `client` or `clinic` (an admin says which, a client's
+    phone call being the client's); by default a client cancelling online is the client and
+    anyone else the clinic. A cancellation is late only when the client initiated it inside
+    the clinic's window (now > start - cancellation_window_hours), or after the clinic moved
+    the booking inside the window (`late_change`); the clinic's never is."""
+    clinic = Clinic.get()
+    if initiated_by is None:
+        initiated_by = CancelledBy.CLIENT if _is_client(actor) else CancelledBy.CLINIC
 
     def apply(locked: Booking) -> None:
         locked.cancel_reason = reason[:300]
-        locked.late_cancellation = timezone.now() > locked.start - window
+        locked.cancelled_by = initiated_by
+        locked.late_cancellation = initiated_by == CancelledBy.CLIENT and (
+            inside_window(locked, clinic) or locked.late_change
+        )
 
     return _transition(booking, CANCEL, actor=actor, reason=reason, apply=apply)
 
@@ -296,8 +365,11 @@ def reschedule_booking(
     reason: str = "",
 ) -> Booking:
     """Move a requested or confirmed booking to `start` (and optionally another therapist),
-    keeping its id, status and history. The new time is checked like a new booking, leaving
-    the booking itself out; collisions are 409. The booking keeps its room if that room is free
+    keeping its id, status and history; a confirmed booking moved to another therapist is
+    requested again (the new therapist has not confirmed it). The new time is checked like a
+    new booking, leaving the booking itself out; collisions are 409. A client cannot move a
+    booking inside the clinic's cancellation window; when the clinic does, the booking keeps
+    `late_change`. The booking keeps its room if that room is free
     at the new time, else takes the first free suitable one."""
     with transaction.atomic():
         locked = (
@@ -310,28 +382,44 @@ def reschedule_booking(
         therapist = therapist or locked.therapist
         if therapist.pk == locked.therapist_id and start == locked.start:
             raise ValidationError({"start": ["The booking is already at this time."]})
+        clinic = Clinic.get()
+        late = inside_window(locked, clinic)
+        if late and _is_client(actor):
+            raise ValidationError(
+                {
+                    "start": [
+                        f"Within {clinic.cancellation_window_hours} hours of the visit it can no "
+                        "longer be moved online; please call the clinic."
+                    ]
+                }
+            )
+        locked.late_change = locked.late_change or late
         room_id = check_bookable(
             therapist=therapist,
             service=locked.service,
             start=start,
-            clinic=Clinic.get(),
+            clinic=clinic,
             exclude_booking_id=locked.pk,
             prefer_room_id=locked.room_id,
             client_id=locked.client_id,
         )
-        previous_start, previous_therapist = locked.start, locked.therapist
+        previous = (locked.start, locked.therapist, locked.status)
+        previous_start, previous_therapist, previous_status = previous
         locked.therapist = therapist
         locked.room_id = room_id
         locked.set_times(start, locked.service)
+        if previous_therapist.pk != therapist.pk and locked.status == S.CONFIRMED:
+            # The new therapist has not confirmed: the booking waits for them again.
+            locked.status = S.REQUESTED
         save_or_conflict(locked)
         if not reason and previous_therapist.pk != therapist.pk:
             reason = f"Moved from {previous_therapist} to {therapist}"
         _record(
             locked,
             actor=actor,
-            from_status=locked.status,
+            from_status=previous_status,
             reason=reason or "Rescheduled",
             from_start=previous_start,
         )
-        announce(locked, previous_status=locked.status, previous_start=previous_start)
+        announce(locked, previous_status=previous_status, previous_start=previous_start)
     return locked

@@ -10,7 +10,10 @@ from clients.contraindications import RULE_FIELDS, Flag, flags_for_intake
 from clients.models import Client, Intake
 from clinic.models import clinic_timezone
 from clinic.roles import Role, client_of, is_admin, role_of, therapist_of
-from clinic.statuses import ACTIVE_STATUSES
+from clinic.statuses import ACTIVE_STATUSES, BookingStatus
+
+VISITED_STATUSES = (BookingStatus.CHECKED_IN, BookingStatus.COMPLETED, BookingStatus.NO_SHOW)
+UPCOMING_STATUSES = (BookingStatus.REQUESTED, BookingStatus.CONFIRMED)
 
 
 def clinic_today() -> date:
@@ -54,9 +57,11 @@ def latest_intake_of(client: Client) -> Intake | None:
 
 
 def clients_in_care_of(user) -> QuerySet[Client]:
-    """The one rule for a therapist's clients: every client with whom they have a booking (of
-    any status, past or future). All clients for an admin; nobody for anyone else. Charts,
-    client records and everything about a client a therapist may read start from this."""
+    """The one rule for a therapist's clients: those with whom they hold an upcoming booking
+    (requested or confirmed, not yet over), or had a visit that took place (checked in,
+    completed, or a no-show). A cancelled booking alone gives no access. All clients for an
+    admin; nobody for anyone else. Charts, client records and everything about a client a
+    therapist may read start from this."""
     if is_admin(user):
         return Client.objects.all()
     therapist = therapist_of(user)
@@ -66,13 +71,18 @@ def clients_in_care_of(user) -> QuerySet[Client]:
 
 
 def _booked_with(therapist):
-    # The reverse relation from bookings (clients cannot import bookings, which sits above).
-    return Client.objects.filter(bookings__therapist=therapist).values("pk")
+    # The reverse relation from bookings (clients cannot import bookings, which sits above);
+    # one filter() call, so every condition is about the same booking.
+    took_place = Q(bookings__status__in=VISITED_STATUSES)
+    upcoming = Q(bookings__status__in=UPCOMING_STATUSES, bookings__end__gt=timezone.now())
+    return Client.objects.filter(Q(bookings__therapist=therapist) & (took_place | upcoming)).values(
+        "pk"
+    )
 
 
 def visible_clients(user) -> QuerySet[Client]:
     """The client records a user may see: admins all; anyone their own record; a therapist
-    also the clients in their care (`clients_in_care_of`)."""
+    also the clients in their care (`clients_in_care_of`, the same rule)."""
     if is_admin(user):
         return Client.objects.all()
     if user is None or not user.is_authenticated:

@@ -62,6 +62,9 @@ class Clinic(models.Model):
         default=False,
         help_text="Admins and therapists must sign in with a two-factor code (TOTP).",
     )
+    check_in_opens_minutes = models.PositiveSmallIntegerField(
+        default=30, help_text="How long before the start a client can be checked in."
+    )
 
     class Meta:
         constraints = [

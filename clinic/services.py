@@ -20,6 +20,7 @@ CLINIC_FIELDS = {
     "note_overdue_hours",
     "waitlist_hold_minutes",
     "require_staff_2fa",
+    "check_in_opens_minutes",
 }
 SERVICE_FIELDS = {
     "name",

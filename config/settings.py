@@ -301,6 +301,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One name for a choice set that several fields use.
+    "ENUM_NAME_OVERRIDES": {"CancelledByEnum": "bookings.models.CancelledBy"},
 }
 INSTALLED_APPS.append("drf_spectacular_sidecar")
 

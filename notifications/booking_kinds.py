@@ -34,8 +34,12 @@ def reminder_reason(reminder: Reminder, booking: Booking, now) -> str:
 
 
 def notice_reason(notice: Notice, booking: Booking, now) -> str:
-    if notice.kind == NoticeKind.CONFIRMATION and not booking.is_active:
+    if notice.kind != NoticeKind.CANCELLATION and not booking.is_active:
         return _inactive(booking)
+    if notice.kind == NoticeKind.REQUEST_RECEIVED and booking.status != BookingStatus.REQUESTED:
+        return "The booking was confirmed before this went out (the confirmation says so)."
+    if notice.kind == NoticeKind.RESCHEDULED and notice.booking_version != booking.updated_at:
+        return "The booking changed again since (a later notice says so)."
     if notice.kind == NoticeKind.CANCELLATION and booking.status != BookingStatus.CANCELLED:
         return "The booking is no longer cancelled."
     return ""

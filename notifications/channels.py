@@ -86,8 +86,12 @@ class Content:
 def content_for(delivery: Reminder | Notice) -> Content:
     if isinstance(delivery, Reminder):
         return Content("Reminder: your appointment", "reminder", "PUBLISH")
+    if delivery.kind == NoticeKind.REQUEST_RECEIVED:
+        return Content("We have your booking request", "request_received", None)
     if delivery.kind == NoticeKind.CONFIRMATION:
         return Content("Your appointment is confirmed", "confirmation", "PUBLISH")
+    if delivery.kind == NoticeKind.RESCHEDULED:
+        return Content("Your appointment has moved", "rescheduled", "PUBLISH")
     return Content("Your appointment is cancelled", "cancellation", "CANCEL")
 
 
@@ -124,8 +128,9 @@ def appointment_ics(booking: Booking, clinic: Clinic, method: str) -> bytes:
     event.add("dtstamp", timezone.now().astimezone(UTC))
     event.add("dtstart", start)
     event.add("dtend", timezone.localtime(booking.end, tz))
-    # SEQUENCE must grow with each change of the event: the booking's last update does.
-    event.add("sequence", int(booking.updated_at.timestamp()) if booking.updated_at else 0)
+    # SEQUENCE must grow with each change of the event: every change of a booking records
+    # one event in its history (a timestamp would not grow for two changes in one second).
+    event.add("sequence", booking.events.count())
     event.add("summary", f"{booking.service.name} with {booking.therapist.display_name}")
     if clinic.address:
         event.add("location", clinic.address)
@@ -194,8 +199,15 @@ def sms_text(delivery: Reminder | Notice, booking: Booking, clinic: Clinic) -> s
     if isinstance(delivery, Reminder):
         lead = f"Reminder: {what} {when}."
         return f"{clinic.name}: {lead} To cancel: {cancel_url(booking)}"
+    if delivery.kind == NoticeKind.REQUEST_RECEIVED:
+        return f"{clinic.name}: we have your request for {what} {when}; we will confirm it soon."
     if delivery.kind == NoticeKind.CONFIRMATION:
         return f"{clinic.name}: confirmed, {what} {when}. To cancel: {cancel_url(booking)}"
+    if delivery.kind == NoticeKind.RESCHEDULED:
+        return f"{clinic.name}: your appointment has moved: {what} {when}."
+    if booking.cancelled_by == "clinic":
+        why = f" ({booking.cancel_reason})" if booking.cancel_reason else ""
+        return f"{clinic.name}: sorry, the clinic has had to cancel your appointment {when}{why}."
     return f"{clinic.name}: your appointment {when} is cancelled."
 
 

@@ -98,21 +98,29 @@ class Reminder(BookingDelivery):
 
 
 class NoticeKind(models.TextChoices):
+    REQUEST_RECEIVED = "request_received", "Request received"
     CONFIRMATION = "confirmation", "Confirmation"
+    RESCHEDULED = "rescheduled", "Rescheduled"
     CANCELLATION = "cancellation", "Cancellation"
 
 
 class Notice(BookingDelivery):
-    """A confirmation or cancellation notice: at most one of each kind per booking and channel."""
+    """A notice to the client about their booking: the request received, confirmed, moved or
+    cancelled. At most one of each kind per booking and channel, except that a booking moved
+    several times gets one `rescheduled` notice per move (`booking_version`: the booking's
+    `updated_at` after that move; null for the other kinds)."""
 
     kind = models.CharField(max_length=16, choices=NoticeKind.choices)
+    booking_version = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         db_table = "bookings_notice"
         ordering = ["due_at", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["booking", "kind", "channel"], name="notice_once_per_booking_kind_channel"
+                fields=["booking", "kind", "channel", "booking_version"],
+                name="notice_once_per_booking_kind_channel",
+                nulls_distinct=False,
             ),
             models.CheckConstraint(
                 condition=~models.Q(status="sent") | models.Q(sent_at__isnull=False),

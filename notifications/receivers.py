@@ -18,8 +18,10 @@ def plan_messages(sender, *, booking, previous_status, previous_start=None, **kw
       are planned for the current start, one per clinic offset and channel, replacing the
       ones that never went out; an offset already past is recorded as skipped, never sent;
     - stops being active (cancelled, no-show, completed): pending reminders are skipped;
-    - becomes confirmed: a confirmation notice; cancelled from active: a cancellation
-      notice; each at most once per booking (a unique constraint).
+    - just requested (a client's booking): "request received"; becomes confirmed: a
+      confirmation; cancelled from active: a cancellation; moved while active: "rescheduled",
+      whose calendar file replaces the old event (same UID, higher SEQUENCE). Each at most
+      once per booking (a unique constraint), a "rescheduled" once per move.
     """
     was_active = previous_status in ACTIVE_STATUSES
     moved = previous_start is not None and previous_start != booking.start
@@ -29,10 +31,14 @@ def plan_messages(sender, *, booking, previous_status, previous_start=None, **kw
         status = booking.get_status_display().lower()
         services.skip_pending_reminders(booking, f"The booking is {status}.")
 
+    if previous_status is None and booking.status == BookingStatus.REQUESTED:
+        services.queue_notice(booking, NoticeKind.REQUEST_RECEIVED)
     if booking.status == BookingStatus.CONFIRMED and previous_status != BookingStatus.CONFIRMED:
         services.queue_notice(booking, NoticeKind.CONFIRMATION)
     elif booking.status == BookingStatus.CANCELLED and was_active:
         services.queue_notice(booking, NoticeKind.CANCELLATION)
+    elif booking.is_active and was_active and moved:
+        services.queue_notice(booking, NoticeKind.RESCHEDULED)
 
 
 def connect() -> None:

@@ -13,7 +13,7 @@ from bookings.models import Booking
 from clinic.models import Clinic
 from clinic.tasks import publish_on_commit
 from notifications import kinds
-from notifications.models import Channel, DeliveryStatus, Notice, Reminder
+from notifications.models import Channel, DeliveryStatus, Notice, NoticeKind, Reminder
 
 UNSENT = (DeliveryStatus.PENDING, DeliveryStatus.SKIPPED)
 
@@ -78,13 +78,15 @@ def skip_pending_reminders(booking: Booking, reason: str) -> int:
 
 
 def queue_notice(booking: Booking, kind: str, *, now=None) -> None:
-    """Queue a confirmation or cancellation notice, once per booking, kind and channel
-    (a second call is a no-op: ON CONFLICT DO NOTHING on the unique constraint), and ask the
-    dispatcher to run once the booking's transaction has committed."""
+    """Queue a notice to the client, once per booking, kind and channel (a `rescheduled` one
+    once per move: keyed by the booking's version), a second call being a no-op (ON CONFLICT
+    DO NOTHING on the unique constraint), and ask the dispatcher to run once the booking's
+    transaction has committed."""
     now = now or timezone.now()
+    version = booking.updated_at if kind == NoticeKind.RESCHEDULED else None
     Notice.objects.bulk_create(
         [
-            Notice(booking=booking, kind=kind, channel=channel, due_at=now)
+            Notice(booking=booking, kind=kind, channel=channel, due_at=now, booking_version=version)
             for channel in channels_for(booking.client)
         ],
         ignore_conflicts=True,

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from bookings import services
-from bookings.models import Booking
+from bookings.models import Booking, CancelledBy
 from clients.models import Client
 from clients.services import anonymise_client_record
 from clinic.statuses import BookingStatus
@@ -22,10 +22,11 @@ ANONYMISED_REASON = "The client asked to be forgotten (anonymised)."
 @transaction.atomic
 def anonymise_client(client: Client, *, actor) -> Client:
     """Anonymise the client: identity removed (clients.services.anonymise_client_record), their
-    future requested or confirmed bookings cancelled (through cancel_booking, so the history
-    says who and why), and every reminder or notice still pending for any of their bookings
-    skipped. Past bookings, intakes, treatment notes and the audit log are kept. All of it or
-    nothing; running it again finds nothing more to do."""
+    future requested or confirmed bookings cancelled as clinic cancellations (through
+    cancel_booking, so the history says who and why, and none counts as late), the free text of
+    their bookings (notes, cancellation reasons) scrubbed, and every message still pending for
+    them skipped. Past bookings, intakes, treatment notes and the audit log are kept. All of it
+    or nothing; running it again finds nothing more to do."""
     client = anonymise_client_record(client)
     upcoming = Booking.objects.filter(
         client=client,
@@ -33,6 +34,12 @@ def anonymise_client(client: Client, *, actor) -> Client:
         start__gt=timezone.now(),
     ).order_by("start")
     for booking in upcoming:
-        services.cancel_booking(booking, actor=actor, reason=ANONYMISED_REASON)
+        services.cancel_booking(
+            booking, actor=actor, reason=ANONYMISED_REASON, initiated_by=CancelledBy.CLINIC
+        )
+    Booking.objects.filter(client=client).exclude(notes="").update(notes="")
+    Booking.objects.filter(client=client).exclude(cancel_reason__in=("", ANONYMISED_REASON)).update(
+        cancel_reason=""
+    )
     skip_pending_for_client(client, ANONYMISED_REASON)
     return client

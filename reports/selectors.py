@@ -7,7 +7,9 @@ Definitions (also in the README):
 - Booked minutes: service minutes of every booking that was not cancelled (a no-show held the
   slot). Utilisation = booked minutes / working minutes (null when there are no working minutes).
 - No-show rate = no-shows / bookings; late-cancellation rate = late cancellations / bookings.
-- Revenue: the service price of completed bookings.
+- Revenue: the price of completed bookings, as recorded on each booking when it was made
+  (a later change of the service's price does not rewrite the past).
+- Clinic cancellations: cancellations the clinic initiated (never counted as late).
 - Clients with a booking (not cancelled) in the range are "new" when their first booking ever
   (not cancelled) lies in the range, "returning" otherwise.
 """
@@ -20,7 +22,7 @@ from django.db import connection
 from django.db.models import Count, DecimalField, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 
-from bookings.models import Booking
+from bookings.models import Booking, CancelledBy
 from clinic.statuses import BookingStatus
 
 PERIODS = ("day", "week", "month")
@@ -60,10 +62,13 @@ booked AS (
            count(*) FILTER (WHERE b.status = %(cancelled)s) AS cancelled,
            count(*) FILTER (WHERE b.status = %(cancelled)s AND b.late_cancellation)
                AS late_cancellations,
+           count(*) FILTER (WHERE b.status = %(cancelled)s AND b.cancelled_by = %(by_clinic)s)
+               AS clinic_cancellations,
            count(*) FILTER (WHERE b.status = %(no_show)s) AS no_shows,
            COALESCE(SUM(extract(epoch FROM b."end" - b.start) / 60)
                     FILTER (WHERE b.status <> %(cancelled)s), 0) AS booked_minutes,
-           COALESCE(SUM(s.price) FILTER (WHERE b.status = %(completed)s), 0) AS revenue
+           COALESCE(SUM(COALESCE(b.price, s.price)) FILTER (WHERE b.status = %(completed)s), 0)
+               AS revenue
     FROM bookings_booking b
     JOIN clinic_service s ON s.id = b.service_id
     WHERE b.start >= %(start)s AND b.start < %(end)s
@@ -72,7 +77,7 @@ booked AS (
 )
 SELECT period, therapist_id, t.display_name,
        COALESCE(bookings, 0), COALESCE(completed, 0), COALESCE(cancelled, 0),
-       COALESCE(late_cancellations, 0), COALESCE(no_shows, 0),
+       COALESCE(late_cancellations, 0), COALESCE(clinic_cancellations, 0), COALESCE(no_shows, 0),
        COALESCE(booked_minutes, 0)::int, COALESCE(working_minutes, 0)::int,
        COALESCE(revenue, 0)
 FROM work_minutes FULL OUTER JOIN booked USING (therapist_id, period)
@@ -88,6 +93,7 @@ ROW_FIELDS = (
     "completed",
     "cancelled",
     "late_cancellations",
+    "clinic_cancellations",
     "no_shows",
     "booked_minutes",
     "working_minutes",
@@ -134,6 +140,7 @@ def therapist_rows(rng: ReportRange, period: str, therapist_id: int | None) -> l
         "completed": BookingStatus.COMPLETED.value,
         "cancelled": BookingStatus.CANCELLED.value,
         "no_show": BookingStatus.NO_SHOW.value,
+        "by_clinic": CancelledBy.CLINIC.value,
     }
     with connection.cursor() as cursor:
         cursor.execute(UTILISATION_SQL, params)
@@ -158,7 +165,7 @@ def _breakdown(rng: ReportRange, therapist_id: int | None, *keys: str) -> list[d
             no_shows=Count("id", filter=Q(status=BookingStatus.NO_SHOW)),
             cancelled=Count("id", filter=Q(status=BookingStatus.CANCELLED)),
             revenue=Coalesce(
-                Sum("service__price", filter=completed),
+                Sum(Coalesce("price", "service__price"), filter=completed),
                 Decimal("0"),
                 output_field=DecimalField(max_digits=12, decimal_places=2),
             ),

@@ -109,7 +109,7 @@ RULES = [
     Rule("get",    T + "bookings/{booking}/",                      (401, 200, 404, 200, 404, 200)),
     Rule("post",   T + "bookings/{booking}/cancel/",               (401, 200, 404, 403, 404, 200)),
     Rule("post",   T + "bookings/{booking}/confirm/",              (401, 403, 404, 200, 404, 200)),
-    Rule("post",   T + "bookings/{booking}/check-in/",             (401, 403, 404, 200, 404, 200)),
+    Rule("post",   T + "bookings/{booking}/check-in/",             (401, 403, 404, 400, 404, 400)),
     Rule("post",   T + "bookings/{booking}/complete/",             (401, 403, 404, 400, 404, 400)),
     Rule("post",   T + "bookings/{booking}/no-show/",              (401, 403, 404, 400, 404, 400)),
     Rule("post",   T + "bookings/{booking}/reschedule/",           (401, 200, 404, 403, 404, 200), "reschedule"),

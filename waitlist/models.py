@@ -68,6 +68,7 @@ class OfferStatus(models.TextChoices):
     ACCEPTED = "accepted", "Accepted"
     EXPIRED = "expired", "Expired"
     DECLINED = "declined", "Declined"
+    TAKEN = "taken", "Taken by another client"
 
 
 class WaitlistOffer(models.Model):

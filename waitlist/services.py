@@ -27,6 +27,7 @@ creation of an offer can still win the slot, and the accept then answers 409.
 
 from __future__ import annotations
 
+import logging
 from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
@@ -42,16 +43,35 @@ from waitlist import messages
 from waitlist.models import OfferStatus, WaitlistEntry, WaitlistOffer, WaitlistStatus
 
 OFFERS_PER_SLOT = 3
+logger = logging.getLogger(__name__)
 
 
 def validate_window(
-    *, earliest_date: date, latest_date: date, time_from: time, time_to: time, weekdays, today
+    *,
+    earliest_date: date,
+    latest_date: date,
+    time_from: time,
+    time_to: time,
+    weekdays,
+    today,
+    horizon_days: int | None = None,
 ) -> None:
-    """400 unless the window is in the future and not inverted, with weekdays 0..6."""
+    """400 unless the window is in the future, within the booking horizon (nothing can be
+    offered beyond it) and not inverted, with weekdays 0..6."""
     if latest_date < earliest_date:
         raise ValidationError({"latest_date": ["The last day must not be before the first."]})
     if latest_date < today:
         raise ValidationError({"latest_date": ["This window is in the past."]})
+    if horizon_days is not None and latest_date > today + timedelta(days=horizon_days):
+        last = today + timedelta(days=horizon_days)
+        raise ValidationError(
+            {
+                "latest_date": [
+                    f"The clinic books at most {horizon_days} days ahead: choose a last day "
+                    f"on or before {last.isoformat()}."
+                ]
+            }
+        )
     if time_to <= time_from:
         raise ValidationError({"time_to": ["The end of the time window must be after its start."]})
     if any(not 0 <= day <= 6 for day in weekdays):
@@ -79,6 +99,7 @@ def join(
         time_to=time_to,
         weekdays=weekdays,
         today=today,
+        horizon_days=clinic.booking_horizon_days,
     )
     if not service.active:
         raise ValidationError({"service": ["This service is no longer offered."]})
@@ -145,6 +166,7 @@ def find_slot(entry: WaitlistEntry, *, clinic: Clinic, now: datetime, skip: set)
         therapist=entry.therapist,
         clinic=clinic,
         now=now,
+        client_id=entry.client_id,  # never a time the client is already booked
     )
     for slot in slots:
         if in_window(entry, slot.start, tz) and (slot.therapist_id, slot.start) not in skip:
@@ -181,7 +203,6 @@ def offer_free_slots(*, now: datetime | None = None) -> list[WaitlistOffer]:
     Entries another scan is working on are skipped (row locks, SKIP LOCKED)."""
     now = now or timezone.now()
     clinic = Clinic.get()
-    hold_until = now + timedelta(minutes=clinic.waitlist_hold_minutes)
     created: list[WaitlistOffer] = []
     with transaction.atomic():
         waiting = list(
@@ -199,37 +220,63 @@ def offer_free_slots(*, now: datetime | None = None) -> list[WaitlistOffer]:
         for i, entry in enumerate(waiting):
             if entry.pk in done:
                 continue
-            slot = find_slot(entry, clinic=clinic, now=now, skip=offered_before[entry.pk])
-            if slot is None:
+            try:
+                # One entry that cannot be served (bad data, a bug) must not stop the scan for
+                # everyone else: its work rolls back to this savepoint, and it is logged.
+                with transaction.atomic():
+                    made = _offer_to(entry, waiting[i + 1 :], offered_before, done, clinic, now)
+            except Exception:
+                logger.exception("Waitlist scan: entry %s failed; the others go on.", entry.pk)
                 continue
-            key = (slot.therapist_id, slot.start)
-            group = [entry]
-            for other in waiting[i + 1 :]:
-                if len(group) >= OFFERS_PER_SLOT:
-                    break
-                if (
-                    other.pk not in done
-                    and other.service_id == entry.service_id
-                    and other.therapist_id in (None, slot.therapist_id)
-                    and key not in offered_before[other.pk]
-                    and in_window(other, slot.start, clinic.tz)
-                ):
-                    group.append(other)
-            span = entry.service.duration + entry.service.buffer
-            for member in group:
-                offer = WaitlistOffer.objects.create(
-                    entry=member,
-                    therapist_id=slot.therapist_id,
-                    start=slot.start,
-                    blocks_until=slot.start + span,
-                    hold_until=hold_until,
-                )
-                member.status = WaitlistStatus.OFFERED
-                member.save(update_fields=["status"])
-                done.add(member.pk)
-                created.append(offer)
+            for offer in made:
+                done.add(offer.entry_id)
+            created.extend(made)
         messages.queue(created, now=now)
     return created
+
+
+def _booked_then(client_id, start: datetime, end: datetime) -> bool:
+    return (
+        Booking.objects.active().filter(client_id=client_id, start__lt=end, end__gt=start).exists()
+    )
+
+
+def _offer_to(entry, later, offered_before, done, clinic, now) -> list[WaitlistOffer]:
+    """Offer `entry` its earliest free slot, and the same slot to the next waiting entries
+    (`later`) whose window holds it and who are not booked then, up to OFFERS_PER_SLOT."""
+    slot = find_slot(entry, clinic=clinic, now=now, skip=offered_before[entry.pk])
+    if slot is None:
+        return []
+    key = (slot.therapist_id, slot.start)
+    group = [entry]
+    for other in later:
+        if len(group) >= OFFERS_PER_SLOT:
+            break
+        if (
+            other.pk not in done
+            and other.service_id == entry.service_id
+            and other.therapist_id in (None, slot.therapist_id)
+            and key not in offered_before[other.pk]
+            and in_window(other, slot.start, clinic.tz)
+            and not _booked_then(other.client_id, slot.start, slot.start + entry.service.duration)
+        ):
+            group.append(other)
+    span = entry.service.duration + entry.service.buffer
+    hold_until = now + timedelta(minutes=clinic.waitlist_hold_minutes)
+    made = []
+    for member in group:
+        made.append(
+            WaitlistOffer.objects.create(
+                entry=member,
+                therapist_id=slot.therapist_id,
+                start=slot.start,
+                blocks_until=slot.start + span,
+                hold_until=hold_until,
+            )
+        )
+        member.status = WaitlistStatus.OFFERED
+        member.save(update_fields=["status"])
+    return made
 
 
 def scan(*, now: datetime | None = None) -> int:
@@ -242,10 +289,38 @@ def accept(offer: WaitlistOffer, *, actor=None) -> Booking:
     """Book the offered slot for the offer's client (requested, like any booking).
 
     409 if the offer is no longer open or its hold has passed, or if the slot has just been
-    taken (another offered client accepted first: the booking constraints decide). The other
-    open offers of the same slot that no one is accepting right now are expired and their
-    entries wait again."""
+    taken (another offered client accepted first: the booking constraints decide). Every other
+    offer of the slot ends `taken` and its entry waits again: those no one is accepting right
+    now with this acceptance, and a loser of a race when its own accept fails."""
     now = timezone.now()
+    try:
+        return _accept(offer, actor=actor, now=now)
+    except SlotTaken as exc:
+        _mark_taken([offer.pk])  # committed on its own: the loser's answer rolled back
+        raise Conflict(str(exc)) from exc
+
+
+class SlotTaken(Conflict):
+    """The offered slot went to someone else while this offer was being accepted."""
+
+
+def _mark_taken(offer_ids) -> None:
+    """Open offers whose slot another client booked end `taken`; their entries wait again."""
+    with transaction.atomic():
+        entries = list(
+            WaitlistOffer.objects.filter(pk__in=offer_ids, status=OfferStatus.OFFERED).values_list(
+                "entry_id", flat=True
+            )
+        )
+        WaitlistOffer.objects.filter(pk__in=offer_ids, status=OfferStatus.OFFERED).update(
+            status=OfferStatus.TAKEN
+        )
+        WaitlistEntry.objects.filter(pk__in=entries, status=WaitlistStatus.OFFERED).update(
+            status=WaitlistStatus.WAITING
+        )
+
+
+def _accept(offer: WaitlistOffer, *, actor, now) -> Booking:
     with transaction.atomic():
         locked = (
             WaitlistOffer.objects.select_for_update(of=("self",))
@@ -267,7 +342,7 @@ def accept(offer: WaitlistOffer, *, actor=None) -> Booking:
                 notes="From the waitlist",
             )
         except Conflict as exc:
-            raise Conflict(f"This slot has just been taken. {exc}") from exc
+            raise SlotTaken(f"This slot has just been taken. {exc}") from exc
         locked.status = OfferStatus.ACCEPTED
         locked.booking = booking
         locked.save(update_fields=["status", "booking"])
@@ -275,14 +350,9 @@ def accept(offer: WaitlistOffer, *, actor=None) -> Booking:
         siblings = list(
             WaitlistOffer.objects.select_for_update(skip_locked=True)
             .filter(status=OfferStatus.OFFERED, therapist=locked.therapist, start=locked.start)
-            .values_list("pk", "entry_id")
+            .values_list("pk", flat=True)
         )
-        WaitlistOffer.objects.filter(pk__in=[pk for pk, _ in siblings]).update(
-            status=OfferStatus.EXPIRED
-        )
-        WaitlistEntry.objects.filter(
-            pk__in=[e for _, e in siblings], status=WaitlistStatus.OFFERED
-        ).update(status=WaitlistStatus.WAITING)
+        _mark_taken(siblings)
     return booking
 
 

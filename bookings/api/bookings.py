@@ -18,6 +18,7 @@ from bookings.api.serializers import (
     CancelSerializer,
     RescheduleSerializer,
 )
+from bookings.models import CancelledBy
 from clients.selectors import active_flags_by_client
 from clinic.roles import Role
 
@@ -107,14 +108,19 @@ class BookingViewSet(
     @extend_schema(request=CancelSerializer, responses=BookingSerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
-        """Cancel (client: own future booking; admin). Inside the clinic's cancellation window
-        the booking is marked `late_cancellation`."""
+        """Cancel (client: own future booking; admin, saying with `initiated_by` whether the
+        client or the clinic asked). A client's cancellation inside the clinic's cancellation
+        window is marked `late_cancellation`; the clinic's never is."""
         booking = self.act("cancel")
         payload = CancelSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        initiated_by = None  # the service decides: a client cancelling online is the client
+        if self.role == Role.ADMIN:
+            initiated_by = data.get("initiated_by", CancelledBy.CLINIC)
         return self.done(
             services.cancel_booking(
-                booking, actor=request.user, reason=payload.validated_data["reason"]
+                booking, actor=request.user, reason=data["reason"], initiated_by=initiated_by
             )
         )
 

@@ -13,6 +13,7 @@ from bookings.models import (
     Booking,
     BookingEvent,
     BookingSeries,
+    CancelledBy,
     Room,
     SeriesMode,
 )
@@ -66,6 +67,9 @@ class BookingSerializer(serializers.ModelSerializer):
             "notes",
             "late_cancellation",
             "cancel_reason",
+            "cancelled_by",
+            "late_change",
+            "price",
             "created_at",
             "flags",
             "events",
@@ -112,6 +116,12 @@ class BookingCreateSerializer(serializers.Serializer):
 
 class CancelSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
+    initiated_by = serializers.ChoiceField(
+        choices=CancelledBy.choices,
+        required=False,
+        help_text="Admins: who asked for the cancellation (a client's phone call is `client`; "
+        "default `clinic`). A client cancelling is always `client`.",
+    )
 
 
 class RescheduleSerializer(serializers.Serializer):
@@ -157,6 +167,12 @@ class AvailabilityQuerySerializer(serializers.Serializer):
         ),
     )
     therapist = serializers.PrimaryKeyRelatedField(queryset=Therapist.objects.all(), required=False)
+    client = serializers.PrimaryKeyRelatedField(
+        queryset=Client.objects.all(),
+        required=False,
+        help_text="Staff: leave out the times this client is already booked (a client's own "
+        "are always left out).",
+    )
 
     def validate_service(self, service):
         if not service.active:
@@ -264,7 +280,8 @@ class SeriesConflictSerializer(serializers.Serializer):
 class SeriesCancelSerializer(serializers.Serializer):
     # The contract's field is `from`, a Python keyword: declared through the class namespace.
     vars()["from"] = InstantField(
-        required=False,
-        help_text="Cancel the visits starting at or after this (default: now). " + NAIVE_NOTE,
+        help_text="Cancel the visits starting at or after this (required: a series is never "
+        "cancelled whole by omission; send now to cancel what is left). " + NAIVE_NOTE,
+        error_messages={"required": "Say from when to cancel the series (`from`)."},
     )
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)

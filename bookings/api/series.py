@@ -121,7 +121,7 @@ class BookingSeriesViewSet(
     )
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
-        """Cancel the requested and confirmed visits starting at or after `from` (default now):
+        """Cancel the requested and confirmed visits starting at or after `from` (required):
         the series' client (future visits only) or an admin. One visit alone is cancelled
         through its booking's cancel."""
         item = self.get_object()
@@ -131,7 +131,7 @@ class BookingSeriesViewSet(
         payload = SeriesCancelSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         now = timezone.now()
-        since = payload.validated_data.get("from") or now
+        since = payload.validated_data["from"]
         if role == Role.CLIENT:
             since = max(since, now)
         series.cancel_series(

@@ -53,6 +53,9 @@ class ClinicSerializer(serializers.ModelSerializer):
     waitlist_hold_minutes = serializers.IntegerField(
         required=False, **whole_number("The waitlist hold", 5, 24 * 60, "minutes")
     )
+    check_in_opens_minutes = serializers.IntegerField(
+        required=False, **whole_number("Check-in", 0, 240, "minutes")
+    )
 
     class Meta:
         model = Clinic
@@ -70,6 +73,7 @@ class ClinicSerializer(serializers.ModelSerializer):
             "note_overdue_hours",
             "waitlist_hold_minutes",
             "require_staff_2fa",
+            "check_in_opens_minutes",
         ]
         extra_kwargs = {"require_staff_2fa": {"required": False}}
 

@@ -64,6 +64,9 @@ class ReportRowSerializer(serializers.Serializer):
     completed = serializers.IntegerField()
     cancelled = serializers.IntegerField()
     late_cancellations = serializers.IntegerField()
+    clinic_cancellations = serializers.IntegerField(
+        help_text="Cancellations the clinic initiated (never late)."
+    )
     no_shows = serializers.IntegerField()
     booked_minutes = serializers.IntegerField()
     working_minutes = serializers.IntegerField()

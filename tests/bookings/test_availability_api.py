@@ -201,3 +201,44 @@ def test_query_count_does_not_grow_with_range_or_data(world, anon, django_assert
 
     assert response.status_code == 200
     assert len(response.json()["results"]) > 1000
+
+
+class TestForAClient:
+    """A slot offered to a client is one they can book: their own bookings are left out."""
+
+    def test_a_client_is_not_offered_a_time_they_are_booked_with_another_therapist(self, world):
+        book(world, therapist=world.other_therapist)  # client A, 10:00-11:00 with the other
+        api = factories.api_as(world.client_a.user)
+
+        starts = [r[1][11:16] for r in slots(api.get(URL, query(world)))]
+
+        # 09:00-10:00 still fits (the buffer is the therapist's time, not the client's).
+        assert "09:00" in starts
+        assert not {"09:15", "09:30", "09:45", "10:00", "10:45"} & set(starts)
+        assert "11:00" in starts
+
+    def test_anyone_else_still_sees_the_therapists_free(self, world, anon):
+        book(world, therapist=world.other_therapist)
+
+        free = slots(anon.get(URL, query(world, therapist=world.therapist.pk)))
+
+        assert ("10:00" in [r[1][11:16] for r in free]) is True
+
+    def test_staff_ask_for_a_client_and_a_client_cannot_ask_for_another(self, world):
+        book(world, therapist=world.other_therapist)  # client A's
+        for_a = query(world, therapist=world.therapist.pk, client=world.client_a.pk)
+
+        by_admin = slots(factories.api_as(world.admin).get(URL, for_a))
+        by_b = slots(factories.api_as(world.client_b.user).get(URL, for_a))
+
+        assert "10:00" not in [r[1][11:16] for r in by_admin]
+        assert "10:00" in [r[1][11:16] for r in by_b]  # B's own diary, not A's
+
+    def test_the_front_desk_sees_slots_inside_the_lead_time(self, world):
+        today = {"service": world.service.pk, "start": "2026-05-04", "end": "2026-05-04"}
+
+        by_client = slots(factories.api_as(world.client_a.user).get(URL, today))
+        by_admin = slots(factories.api_as(world.admin).get(URL, today))
+
+        assert by_client[0][1] == "2026-05-04T10:00:00-04:00"  # 120 minutes of lead time
+        assert by_admin[0][1] == "2026-05-04T09:00:00-04:00"  # the walk-in's first slot

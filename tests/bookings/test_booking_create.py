@@ -133,6 +133,20 @@ class TestBadInput:
         response = post_as_client(world, payload(world, start=local(2026, 5, 4, 9, 45)))
         self.assert_refused(response, "start", "at least 120 minutes ahead")
 
+    def test_the_front_desk_books_a_walk_in_inside_the_lead_time(self, world):
+        body = {**payload(world, start=local(2026, 5, 4, 9, 45)), "client": world.client_a.pk}
+
+        response = factories.api_as(world.admin).post("/api/v1/bookings/", body)
+
+        assert response.status_code == 201, response.json()
+
+    def test_not_even_the_front_desk_books_in_the_past(self, world):
+        body = {**payload(world, start=local(2026, 5, 4, 7, 45)), "client": world.client_a.pk}
+
+        response = factories.api_as(world.admin).post("/api/v1/bookings/", body)
+
+        assert response.status_code == 400
+
     def test_start_beyond_the_horizon(self, world):
         response = post_as_client(world, payload(world, start=local(2026, 8, 4, 10)))
         self.assert_refused(response, "start", "at most 90 days ahead")

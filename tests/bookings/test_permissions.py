@@ -43,7 +43,9 @@ CASES = [
 
 @pytest.mark.parametrize(("action", "role", "expected"), CASES)
 def test_permission_table(world, action, role, expected):
-    start = NOW - timedelta(hours=1) if action == "no-show" else local(2026, 5, 5, 10)
+    at_the_visit = {"no-show": timedelta(hours=1), "check-in": timedelta(minutes=15)}
+    at_the_visit["complete"] = at_the_visit["check-in"]
+    start = NOW - at_the_visit[action] if action in at_the_visit else local(2026, 5, 5, 10)
     booking = book(world, start=start, status=STATUS_FOR.get(action, "confirmed"))
     api = caller(world, role)
     url = f"/api/v1/bookings/{booking.pk}/"

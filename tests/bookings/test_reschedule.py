@@ -60,6 +60,27 @@ def test_admin_moves_to_another_therapist(world):
     assert "Moved from" in Booking.objects.get().events.get().reason
 
 
+def test_another_therapist_must_confirm_again(world):
+    booking = book(world, status="confirmed")
+
+    response = reschedule(
+        world.admin, booking, start=TUESDAY_10, therapist=world.other_therapist.pk
+    )
+
+    assert response.status_code == 200
+    assert response.json()["status"] == "requested"
+    event = Booking.objects.get().events.get()
+    assert (event.from_status, event.to_status) == ("confirmed", "requested")
+
+
+def test_the_same_therapist_at_another_time_stays_confirmed(world):
+    booking = book(world, status="confirmed")
+
+    response = reschedule(world.admin, booking, start=local(2026, 5, 6, 14))
+
+    assert response.json()["status"] == "confirmed"
+
+
 def test_collision_at_the_new_time_is_409_and_changes_nothing(world):
     booking = book(world)
     book(world, client=world.client_b, start=local(2026, 5, 6, 10))

@@ -9,7 +9,7 @@ import pytest
 from bookings.models import Booking, BookingSeries
 from bookings.series import occurrences
 from tests import factories
-from tests.bookings.conftest import TUESDAY_10, book, local
+from tests.bookings.conftest import NOW, TUESDAY_10, book, local
 
 URL = "/api/v1/booking-series/"
 TORONTO = ZoneInfo("America/Toronto")
@@ -216,9 +216,18 @@ class TestCancel:
             ("2026-05-19", "cancelled"),
         ]
 
-    def test_cancel_without_from_cancels_every_future_visit(self, world):
+    def test_cancel_without_from_is_refused_and_cancels_nothing(self, world):
         series_id = post(world.client_a.user, plan(world)).json()["id"]
         response = factories.api_as(world.admin).post(f"{URL}{series_id}/cancel/", {})
+        assert response.status_code == 400
+        assert response.json() == {"from": ["Say from when to cancel the series (`from`)."]}
+        assert not Booking.objects.filter(series_id=series_id, status="cancelled").exists()
+
+    def test_cancel_from_now_cancels_every_future_visit(self, world):
+        series_id = post(world.client_a.user, plan(world)).json()["id"]
+        response = factories.api_as(world.admin).post(
+            f"{URL}{series_id}/cancel/", {"from": NOW.isoformat()}
+        )
         assert response.status_code == 200
         assert {b["status"] for b in response.json()["bookings"]} == {"cancelled"}
 

@@ -50,7 +50,7 @@ def body_for(action):
 @pytest.mark.parametrize(("action", "status"), list(product(MACHINE, STATUSES)))
 def test_every_action_from_every_status(world, frozen, action, status):
     booking = book(world, status=status)
-    if action == "no-show":
+    if action in ("no-show", "check-in", "complete"):  # the visit's own time
         frozen.move_to(TUESDAY_10 + timedelta(minutes=20))
     sources, target = MACHINE[action]
 
@@ -137,7 +137,10 @@ class TestCancel:
         booking = book(world)
         frozen.move_to(TUESDAY_10 - timedelta(hours=24) + timedelta(minutes=1))
 
-        response = factories.api_as(world.admin).post(f"/api/v1/bookings/{booking.pk}/cancel/")
+        response = factories.api_as(world.admin).post(
+            f"/api/v1/bookings/{booking.pk}/cancel/",
+            {"initiated_by": "client"},  # a phone call
+        )
 
         assert response.json()["late_cancellation"] is True
 

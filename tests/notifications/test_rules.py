@@ -183,7 +183,8 @@ def test_pending_reminders_are_skipped_when_the_booking_stops_being_active(
 def test_a_confirmation_notice_is_queued_once_when_the_booking_is_confirmed(make_booking):
     booking = make_booking(hours_ahead=72, status=BookingStatus.REQUESTED)
     booking_changed(booking, previous_status=None)
-    assert not Notice.objects.filter(booking=booking).exists()
+    # A request is acknowledged at once ("request received"), not confirmed.
+    assert list(booking.notices.values_list("kind", flat=True)) == ["request_received"]
 
     booking.status = BookingStatus.CONFIRMED
     booking.save()
@@ -191,7 +192,8 @@ def test_a_confirmation_notice_is_queued_once_when_the_booking_is_confirmed(make
     booking_changed(booking, previous_status=BookingStatus.REQUESTED)  # a repeated call
 
     assert list(booking.notices.values_list("kind", "channel", "status")) == [
-        ("confirmation", "email", "pending")
+        ("request_received", "email", "pending"),
+        ("confirmation", "email", "pending"),
     ]
 
 

@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+import icalendar
 import pytest
 from django.core import mail
 
@@ -33,7 +34,9 @@ def test_book_confirm_reschedule_cancel_plan_reminders_and_send_each_notice_once
         (2, TUESDAY_10 - timedelta(hours=2), "pending"),
         (24, TUESDAY_10 - timedelta(hours=24), "pending"),
     ]
-    assert outbox == []  # a request is not confirmed yet
+    # A request is acknowledged, not confirmed: no calendar file yet.
+    assert [m.subject.split(" on ")[0] for m in outbox] == ["We have your booking request"]
+    assert outbox[0].attachments == []
 
     with django_capture_on_commit_callbacks(execute=True):
         confirmed = admin_api.post(f"/api/v1/bookings/{booking_id}/confirm/")
@@ -58,4 +61,73 @@ def test_book_confirm_reschedule_cancel_plan_reminders_and_send_each_notice_once
     listed = client_api.get(f"/api/v1/bookings/{booking_id}/reminders/").json()["results"]
     assert {(r["offset_hours"], r["status"]) for r in listed} == {(24, "skipped"), (2, "skipped")}
     subjects = [m.subject.split(" on ")[0] for m in mail.outbox]
-    assert subjects == ["Your appointment is confirmed", "Your appointment is cancelled"]
+    assert subjects == [
+        "We have your booking request",
+        "Your appointment is confirmed",
+        "Your appointment has moved",
+        "Your appointment is cancelled",
+    ]
+    confirmed_ics, moved_ics = (
+        icalendar.Calendar.from_ical(m.attachments[0][1]).walk("VEVENT")[0]
+        for m in mail.outbox[1:3]
+    )
+    # The move replaces the calendar's event: the same UID, a higher SEQUENCE, the new time.
+    assert moved_ics["uid"] == confirmed_ics["uid"]
+    assert int(moved_ics["sequence"]) > int(confirmed_ics["sequence"])
+    assert moved_ics.decoded("dtstart") == wednesday_10
+    assert "Your appointment has moved" in mail.outbox[2].body
+
+
+def test_a_clinic_cancellation_notice_says_the_clinic_cancelled_and_why(
+    world, eager, outbox, django_capture_on_commit_callbacks
+):
+    admin_api = factories.api_as(world.admin)
+    booked = factories.api_as(world.client_a.user).post("/api/v1/bookings/", payload(world))
+    booking_id = booked.json()["id"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_api.post(f"/api/v1/bookings/{booking_id}/cancel/", {"reason": "Therapist is ill"})
+
+    [message] = [m for m in mail.outbox if m.subject.startswith("Your appointment is cancelled")]
+    assert "the clinic has had to cancel your appointment (Therapist is ill)" in message.body
+    html = message.alternatives[0][0]
+    assert "the clinic has had to cancel your appointment (Therapist is ill)" in html
+    assert "late cancellation" not in message.body
+
+
+def test_a_clients_own_cancellation_notice_does_not_blame_the_clinic(
+    world, eager, outbox, django_capture_on_commit_callbacks
+):
+    client_api = factories.api_as(world.client_a.user)
+    booking_id = client_api.post("/api/v1/bookings/", payload(world)).json()["id"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client_api.post(f"/api/v1/bookings/{booking_id}/cancel/", {"reason": "Travelling"})
+
+    [message] = [m for m in mail.outbox if m.subject.startswith("Your appointment is cancelled")]
+    assert "Your appointment has been cancelled" in message.body
+    assert "clinic has had to cancel" not in message.body
+
+
+def test_two_moves_before_the_dispatcher_runs_send_only_the_latest(world, frozen, eager, outbox):
+    from notifications import tasks
+
+    client_api = factories.api_as(world.client_a.user)
+    booking_id = client_api.post("/api/v1/bookings/", payload(world)).json()["id"]
+    for days in (1, 2):
+        frozen.shift(timedelta(seconds=1))
+        moved = client_api.post(
+            f"/api/v1/bookings/{booking_id}/reschedule/",
+            {"start": (TUESDAY_10 + timedelta(days=days)).isoformat()},
+        )
+        assert moved.status_code == 200
+
+    tasks.dispatch_due.apply()  # in-process: claims and sends what is due, once
+
+    moved_notices = Booking.objects.get(pk=booking_id).notices.filter(kind="rescheduled")
+    assert sorted(moved_notices.values_list("status", "skip_reason")) == [
+        ("sent", ""),
+        ("skipped", "The booking changed again since (a later notice says so)."),
+    ]
+    [message] = [m for m in outbox if m.subject.startswith("Your appointment has moved")]
+    assert "Thursday 7 May 2026, 10:00" in message.body

@@ -70,7 +70,7 @@ def test_client_exports_everything_the_clinic_holds_about_them(chart, history):
     upcoming = by_id[history["upcoming"].pk]
     assert [e["to_status"] for e in upcoming["history"]] == ["requested", "confirmed"]
     assert upcoming["reminders"] and all(r["status"] == "pending" for r in upcoming["reminders"])
-    assert [n["kind"] for n in upcoming["notices"]] == ["confirmation"]
+    assert [n["kind"] for n in upcoming["notices"]] == ["request_received", "confirmation"]
     assert upcoming["start"].endswith("-05:00") or upcoming["start"].endswith("-04:00")
     [note] = data["treatment_notes"]
     assert note["subjective"] == "Headaches most afternoons."
@@ -164,8 +164,24 @@ def test_anonymising_cancels_future_bookings_and_stops_all_messages(chart, histo
     assert not Notice.objects.filter(
         booking__client=chart.carl, status=DeliveryStatus.PENDING
     ).exists()
-    # Omar's booking with Carl (in the past of the fixture's calendar) is left as it was.
-    assert Booking.objects.get(pk=chart.omars_booking.pk).status == "confirmed"
+    # Omar's upcoming booking with Carl is cancelled too; the past visit is left as it was.
+    assert Booking.objects.get(pk=chart.omars_booking.pk).status == "cancelled"
+    assert Booking.objects.get(pk=chart.visit.pk).status == "checked_in"
+
+
+def test_anonymising_cancels_as_the_clinic_and_scrubs_booking_free_text(chart, history):
+    upcoming = history["upcoming"]
+    Booking.objects.filter(pk=upcoming.pk).update(notes="Carl's knee, call his wife Cora")
+    past = chart.visit
+    Booking.objects.filter(pk=past.pk).update(notes="Mentioned his divorce")
+
+    anonymise(chart, chart.carl)
+
+    upcoming.refresh_from_db()
+    past.refresh_from_db()
+    assert (upcoming.cancelled_by, upcoming.late_cancellation) == ("clinic", False)
+    assert upcoming.notes == past.notes == ""
+    assert "forgotten" in upcoming.cancel_reason  # our own words, no personal data
 
 
 def test_an_anonymised_client_cannot_log_in_any_more(chart, history):

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bookings.models import Booking
 from clinic.models import Modality
 from tests import factories
 from therapists.models import TimeOff, WorkingHours
@@ -43,7 +44,8 @@ def week(clinic):
     book(therapist=tess, client=c, service=tp, start=at(5, 10), status="no_show")
     book(therapist=tess, client=b, service=tp, start=at(5, 14), status="cancelled",
          late_cancellation=True)  # fmt: skip
-    book(therapist=tess, client=d, service=tp, start=at(6, 10), status="cancelled")
+    book(therapist=tess, client=d, service=tp, start=at(6, 10), status="cancelled",
+         cancelled_by="clinic")  # fmt: skip
     book(therapist=tess, client=b, service=tp, start=at(6, 14), status="confirmed")
     book(therapist=tess, client=d, service=tp, start=at(9, 10), status="confirmed")
     return {"tess": tess, "omar": omar, "tp": tp, "dt": dt}
@@ -61,6 +63,7 @@ def test_it_computes_utilisation_rates_and_revenue_per_therapist(admin_api, week
         "completed": 3,
         "cancelled": 2,
         "late_cancellations": 1,
+        "clinic_cancellations": 1,
         "no_shows": 1,
         "booked_minutes": 330,  # 60 + 60 + 90 + 60 (no-show) + 60 (confirmed)
         "working_minutes": 2280,  # 5 x 8 h, less 2 h off inside hours
@@ -73,6 +76,20 @@ def test_it_computes_utilisation_rates_and_revenue_per_therapist(admin_api, week
     assert omar["bookings"] == 0
     assert omar["utilisation"] == 0.0
     assert body["totals"]["working_minutes"] == 2400
+    assert body["totals"]["revenue"] == "310.00"
+    assert (omar["clinic_cancellations"], body["totals"]["clinic_cancellations"]) == (0, 1)
+
+
+def test_revenue_counts_the_price_recorded_on_each_booking(admin_api, week):
+    """A price change applies to bookings made from then on; the past keeps its price."""
+    Booking.objects.filter(service=week["tp"]).update(price=Decimal("95.00"))
+    week["tp"].price = Decimal("200.00")
+    week["tp"].save()
+
+    body = admin_api.get(URL, WEEK).json()
+
+    by_service = {row["service"]: row for row in body["by_service"]}
+    assert by_service[week["tp"].pk]["revenue"] == "190.00"
     assert body["totals"]["revenue"] == "310.00"
 
 

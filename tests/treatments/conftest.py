@@ -2,10 +2,11 @@
 same client (omar), an unrelated therapist (lina), the client (carl), another client (dana)."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import timezone
 
 from tests import factories
 from treatments import services
@@ -16,6 +17,14 @@ TORONTO = ZoneInfo("America/Toronto")
 def at(day: int, hour: int = 10) -> datetime:
     """A time in January 2026, clinic time."""
     return datetime(2026, 1, day, hour, tzinfo=TORONTO)
+
+
+def in_three_weeks() -> datetime:
+    return (
+        (timezone.now() + timedelta(days=21))
+        .astimezone(TORONTO)
+        .replace(hour=10, minute=0, second=0, microsecond=0)
+    )
 
 
 def point(**fields) -> dict:
@@ -106,7 +115,8 @@ def chart(clinic, admin_user):
         dana=dana,
         admin=admin_user,
         visit=booking(tess, carl, at(5), "checked_in"),
-        omars_booking=booking(omar, carl, at(26), "confirmed"),
+        # Really upcoming (whatever today is): an upcoming booking puts carl in omar's care.
+        omars_booking=booking(omar, carl, in_three_weeks(), "confirmed"),
         danas_visit=booking(lina, dana, at(5), "checked_in"),
     )
 

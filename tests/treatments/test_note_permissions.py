@@ -1,11 +1,13 @@
 """Who may do what with a treatment note: every endpoint for every kind of caller."""
 
+from datetime import timedelta
+
 import pytest
 
 from tests import factories
 from treatments.models import Amendment, TreatmentNote
 
-from .conftest import note_payload, write_note
+from .conftest import as_user, at, in_three_weeks, note_payload, write_note
 
 pytestmark = pytest.mark.django_db
 
@@ -188,3 +190,30 @@ def test_filtering_by_a_client_you_may_not_see_is_404(chart):
     assert tess.get(URL, {"client": chart.dana.pk}).status_code == 404
     assert tess.get(URL, {"client": 999999}).status_code == 404
     assert lina.get(URL, {"client": chart.dana.pk}).json()["count"] == 1
+
+
+@pytest.mark.parametrize(
+    ("status", "when", "reads"),
+    [
+        ("cancelled", "future", False),  # a cancelled booking alone is no link of care
+        ("cancelled", "past", False),
+        ("confirmed", "past", False),  # booked, never came, never marked: no visit took place
+        ("no_show", "past", True),
+        ("completed", "past", True),
+        ("requested", "future", True),
+    ],
+)
+def test_continuity_of_care_follows_visits_and_upcoming_bookings(chart, status, when, reads):
+    note = write_note(chart.visit)
+    start = in_three_weeks() + timedelta(days=1) if when == "future" else at(20)
+    factories.make_booking(
+        therapist=chart.lina, client=chart.carl, service=chart.service, start=start, status=status
+    )
+    api = as_user(chart.lina)
+
+    note_answer = api.get(f"{URL}{note.pk}/")
+    client_answer = api.get(f"/api/v1/clients/{chart.carl.pk}/")
+
+    assert (note_answer.status_code, client_answer.status_code) == (
+        (200, 200) if reads else (404, 404)
+    )

@@ -223,7 +223,7 @@ class TestOffers:
 
         assert late.status_code == 409
         offer_b.refresh_from_db()
-        assert offer_b.status == OfferStatus.EXPIRED
+        assert offer_b.status == OfferStatus.TAKEN  # not "expired": someone else booked it
         assert WaitlistEntry.objects.get(pk=offer_b.entry_id).status == WaitlistStatus.WAITING
 
     def test_an_expired_offer_is_409_and_the_next_in_line_is_offered(
@@ -311,7 +311,15 @@ def test_two_clients_accepting_offers_of_one_slot_give_exactly_one_booking(world
     losers = [o for o in outcomes if isinstance(o, Conflict)]
     assert len(winners) == 1 and len(losers) == 1, outcomes
     assert Booking.objects.active().count() == 1
-    assert WaitlistOffer.objects.filter(status=OfferStatus.ACCEPTED).count() == 1
+    # Every offer ends in a state that says what happened: one accepted, the other taken.
+    assert sorted(WaitlistOffer.objects.values_list("status", flat=True)) == [
+        OfferStatus.ACCEPTED,
+        OfferStatus.TAKEN,
+    ]
+    assert set(WaitlistEntry.objects.values_list("status", flat=True)) == {
+        WaitlistStatus.BOOKED,
+        WaitlistStatus.WAITING,
+    }
 
 
 def test_the_celery_tasks_scan_and_send(world, taken, eager, outbox):
@@ -349,3 +357,44 @@ def test_the_entry_list_takes_a_constant_number_of_queries(world, django_assert_
     with django_assert_max_num_queries(baseline):
         body = api.get(ENTRIES).json()
     assert len(body["results"]) == 6
+
+
+class TestOneBadEntryStopsNobody:
+    def test_an_entry_beyond_the_horizon_is_refused_with_the_last_day_allowed(self, world):
+        response = factories.api_as(world.client_a.user).post(
+            ENTRIES, window(world, latest_date="9999-12-31"), format="json"
+        )
+        assert response.status_code == 400
+        assert response.json() == {
+            "latest_date": [
+                "The clinic books at most 90 days ahead: choose a last day on or before 2026-08-02."
+            ]
+        }
+
+    def test_a_broken_entry_is_logged_and_the_others_are_still_offered(self, world, taken, caplog):
+        broken = wait(world, world.client_b)
+        # As such an entry could exist before the horizon rule: its window ends in year 9999.
+        WaitlistEntry.objects.filter(pk=broken.pk).update(latest_date="9999-12-31")
+        fine = wait(world, world.client_a)
+        taken.status = "cancelled"
+        taken.save()
+
+        assert waitlist.scan() == 1
+
+        assert WaitlistOffer.objects.get().entry_id == fine.pk
+        assert f"entry {broken.pk} failed" in caplog.text
+
+
+def test_a_client_already_booked_then_is_never_offered_the_slot(world, taken):
+    entry = wait(world, world.client_a)
+    # Client A takes another therapist at the same time before the slot frees up.
+    book(world, therapist=world.other_therapist, client=world.client_a, status="confirmed")
+    other = wait(world, world.client_b)
+    taken.status = "cancelled"
+    taken.save()
+
+    waitlist.scan()
+
+    assert list(WaitlistOffer.objects.values_list("entry_id", flat=True)) == [other.pk]
+    entry.refresh_from_db()
+    assert entry.status == WaitlistStatus.WAITING

@@ -198,6 +198,10 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 # Reminders and notices are rows; this scan claims and sends what is due (notifications.dispatcher).
 # A run that waited longer than the interval is dropped (expires): the next one does its work.
 REMINDER_DISPATCH_EVERY = float(os.environ.get("REMINDER_DISPATCH_EVERY", "60"))
+# Readiness: the worker and beat write heartbeats to Redis (clinic/heartbeat.py).
+HEARTBEAT_EVERY = float(os.environ.get("HEARTBEAT_EVERY", "30"))
+HEARTBEAT_MAX_AGE = float(os.environ.get("HEARTBEAT_MAX_AGE", "180"))
+CELERY_BEAT_SCHEDULER = "clinic.heartbeat:HeartbeatScheduler"
 CELERY_BEAT_SCHEDULE: dict = {
     "dispatch-reminders-and-notices": {
         "task": "notifications.tasks.dispatch_due",
@@ -208,6 +212,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "waitlist.tasks.scan_waitlist",
         "schedule": REMINDER_DISPATCH_EVERY,
         "options": {"expires": REMINDER_DISPATCH_EVERY},
+    },
+    "heartbeat": {
+        "task": "clinic.tasks.heartbeat",
+        "schedule": HEARTBEAT_EVERY,
+        "options": {"expires": HEARTBEAT_EVERY},
     },
 }
 
@@ -300,7 +309,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if env_bool("BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_REDIRECT_EXEMPT = [r"^api/v1/health/$"]  # load balancer probes speak plain HTTP
+SECURE_REDIRECT_EXEMPT = [r"^api/v1/health/"]  # load balancer probes speak plain HTTP
 SILENCED_SYSTEM_CHECKS = ["security.W021"] if not SECURE_HSTS_PRELOAD else []
 
 LOGGING = {

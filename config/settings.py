@@ -13,6 +13,7 @@ SMS_BACKEND    dotted path of the SMS backend (default notifications.channels.Co
 REMINDER_DISPATCH_EVERY  seconds between dispatcher runs (default 60)
 """
 
+import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -147,7 +148,15 @@ AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES",
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = 1 if env_bool("BEHIND_PROXY", False) else None
+# The caller's address, for axes as for the audit log and throttles (clinic/addresses.py):
+# X-Forwarded-For counts only from TRUSTED_PROXIES (comma-separated IPs or networks).
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"TRUSTED_PROXIES: {error}") from error
+AXES_CLIENT_IP_CALLABLE = "clinic.addresses.client_ip"
 
 LANGUAGE_CODE = "en-ca"
 TIME_ZONE = "UTC"  # storage and server time; the clinic's own zone is a Clinic field

@@ -1,0 +1,50 @@
+"""docker-compose.yml, as a technician would run it: it validates with the documented .env,
+migrations run once in a one-shot service the application services wait for, and every
+long-running service has a health check. (There is no Docker engine here: `config` only.)"""
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+APP_SERVICES = ("web", "worker", "beat")
+
+
+@pytest.mark.skipif(not shutil.which("docker-compose"), reason="docker-compose is not installed")
+def test_docker_compose_config_validates_with_the_documented_env(tmp_path):
+    shutil.copy(ROOT / "docker-compose.yml", tmp_path)
+    shutil.copytree(ROOT / "deploy", tmp_path / "deploy")
+    shutil.copy(ROOT / ".env.example", tmp_path / ".env")
+
+    result = subprocess.run(
+        ["docker-compose", "config", "-q"], cwd=tmp_path, capture_output=True, text=True
+    )
+
+    assert result.returncode == 0, result.stderr
+
+
+def test_migrations_run_once_before_web_worker_and_beat():
+    services = COMPOSE["services"]
+    assert services["migrate"]["command"] == ["python", "manage.py", "migrate", "--noinput"]
+    assert services["migrate"]["restart"] == "no"
+    for name in APP_SERVICES:
+        assert "migrate" not in str(services[name]["command"]), name
+        assert services[name]["depends_on"]["migrate"] == {
+            "condition": "service_completed_successfully"
+        }
+
+
+def test_every_long_running_service_has_a_health_check():
+    for name, service in COMPOSE["services"].items():
+        if name in ("migrate", "proxy"):
+            continue
+        assert service["healthcheck"]["test"], name
+
+
+def test_only_the_proxy_publishes_a_port():
+    published = {name for name, service in COMPOSE["services"].items() if "ports" in service}
+    assert published == {"proxy"}

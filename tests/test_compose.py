@@ -48,3 +48,27 @@ def test_every_long_running_service_has_a_health_check():
 def test_only_the_proxy_publishes_a_port():
     published = {name for name, service in COMPOSE["services"].items() if "ports" in service}
     assert published == {"proxy"}
+
+
+DOCKERFILE = "\n".join(
+    line for line in (ROOT / "Dockerfile").read_text().splitlines() if not line.startswith("#")
+)
+
+
+def test_the_image_is_built_in_two_stages_from_production_requirements_only():
+    stages = [line for line in DOCKERFILE.splitlines() if line.startswith("FROM ")]
+    assert [line.split()[-1] for line in stages] == ["builder", "runtime"]
+    assert "requirements-dev" not in DOCKERFILE and "requirements-embedded" not in DOCKERFILE
+    runtime = DOCKERFILE.split("AS runtime", 1)[1]
+    builder = DOCKERFILE.split("AS runtime", 1)[0]
+    assert "pip wheel --wheel-dir /wheels -r /wheels/requirements.txt" in builder
+    assert "COPY --from=builder /opt/venv /opt/venv" in runtime
+    assert "pip" not in runtime  # nothing installed in the runtime stage but the environment
+    assert "USER kneadly" in runtime
+    assert 'CMD ["python", "manage.py", "healthcheck", "web"]' in runtime
+    assert 'CMD ["gunicorn", "-c", "config/gunicorn.py", "config.wsgi"]' in runtime
+
+
+def test_the_build_context_leaves_out_development_files_and_secrets():
+    ignored = set((ROOT / ".dockerignore").read_text().split())
+    assert {"devtools", "tests", "bench", ".env", ".venv", "var"} <= ignored

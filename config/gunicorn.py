@@ -12,10 +12,18 @@ name says token, key, secret, password or signature (the therapists' private cal
 
 import json
 import os
-import re
+import tempfile
 import time
 
+# Before anything imports prometheus_client: the workers' request metrics go to files in this
+# directory, and /metrics adds them up (reports.metrics). Fresh for every start.
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="kneadly-prometheus-")
+
 from gunicorn.glogging import Logger
+from pythonjsonlogger.json import JsonFormatter
+
+from clinic.redaction import REDACTED, SECRET_HEADERS, redact
 
 
 def _int(name: str, default: int) -> int:
@@ -36,25 +44,25 @@ loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 if os.path.isdir("/dev/shm"):  # noqa: S108  the worker heartbeat file: keep it off a slow disk
     worker_tmp_dir = "/dev/shm"  # noqa: S108
 
-REDACTED = "[redacted]"
-_SECRET_NAME = r"[\w.\-]*(?:token|key|secret|password|passwd|signature|sig)[\w.\-]*"
-_SECRET_PARAMETER = re.compile(rf"(?i)((?:^|[?&;]){_SECRET_NAME}=)[^&;#\s]*")
-_SECRET_HEADERS = {"authorization", "proxy-authorization", "cookie", "x-metrics-token"}
-
-
-def redact(text: str) -> str:
-    """`text` (a URL, a query string, a request line) with secret parameters' values hidden."""
-    return _SECRET_PARAMETER.sub(rf"\1{REDACTED}", text)
-
 
 class RedactingLogger(Logger):
-    """Access log lines as JSON, with secrets redacted from every field."""
+    """Access and error log lines as JSON, with secrets redacted from every access log field."""
+
+    def setup(self, cfg):
+        super().setup(cfg)
+        for handler in self.error_log.handlers:
+            handler.setFormatter(
+                JsonFormatter(
+                    "%(asctime)s %(levelname)s %(name)s %(message)s",
+                    rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+                )
+            )
 
     def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)
         for name, value in atoms.items():
             header = name[1:-2] if name.startswith("{") and name.endswith("}i") else ""
-            if header in _SECRET_HEADERS:
+            if header in SECRET_HEADERS:
                 atoms[name] = REDACTED
             elif isinstance(value, str):
                 atoms[name] = redact(value)
@@ -66,7 +74,9 @@ class RedactingLogger(Logger):
         atoms = self.atoms_wrapper_class(self.atoms(resp, req, environ, request_time))
         line = {
             "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "level": "INFO",
             "logger": "gunicorn.access",
+            "message": atoms["r"],
             "remote_addr": atoms["h"],
             "method": atoms["m"],
             "path": atoms["U"],
@@ -82,3 +92,9 @@ class RedactingLogger(Logger):
 
 
 logger_class = RedactingLogger
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

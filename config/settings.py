@@ -14,6 +14,7 @@ REMINDER_DISPATCH_EVERY  seconds between dispatcher runs (default 60)
 """
 
 import ipaddress
+import logging
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -21,6 +22,8 @@ from urllib.parse import parse_qs, unquote, urlparse
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+
+from config.sentry import init_sentry
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -78,6 +81,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "clinic.request_id.RequestIdMiddleware",  # first: every later log line carries the id
+    "clinic.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -318,14 +323,47 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if env_bool("BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_REDIRECT_EXEMPT = [r"^api/v1/health/"]  # load balancer probes speak plain HTTP
+# Load balancer probes and Prometheus (inside the compose network) speak plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^api/v1/health/", r"^metrics$"]
 SILENCED_SYSTEM_CHECKS = ["security.W021"] if not SECURE_HSTS_PRELOAD else []
 
+# --- Logs, errors, metrics --------------------------------------------------------------------
+# One JSON object a line (LOG_FORMAT=plain for people), each with the request's id.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "clinic.request_id.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain" if LOG_FORMAT == "plain" else "json",
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+logging.captureWarnings(True)  # Python's warnings become log lines (JSON) too
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # the worker and beat log through LOGGING too
+
+# Error reports to Sentry when SENTRY_DSN is set, with health data kept out (config/sentry.py).
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+if SENTRY_DSN:
+    init_sentry(
+        SENTRY_DSN,
+        environment=os.environ.get("SENTRY_ENVIRONMENT", "production"),
+        traces_sample_rate=float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0")),
+    )
+
+# Prometheus metrics at /metrics, for a caller presenting `Authorization: Bearer METRICS_TOKEN`
+# (unset: the endpoint answers 404).
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")

@@ -3,6 +3,7 @@ and the container health checks of docker-compose.yml run as written against the
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -159,18 +160,23 @@ def test_every_health_check_passes_on_the_running_stack_and_beat_stopping_shows(
             stop(process)
 
 
-def test_the_access_log_never_writes_a_calendar_token(tmp_path):
+def test_logs_are_json_with_the_request_id_and_never_a_calendar_token(tmp_path):
     therapist = factories.make_therapist(display_name="Tess")
     secret = therapist.calendar_token
     port = free_port()
     log = tmp_path / "web.log"
-    web = gunicorn(port, server_env(port, SECURE_SSL_REDIRECT="0"), log)
+    env = server_env(port, SECURE_SSL_REDIRECT="0", METRICS_TOKEN="scrape-me")
+    web = gunicorn(port, env, log)
     try:
         path = f"/api/v1/therapists/{therapist.pk}/calendar.ics?token={secret}"
         status, body = get(port, path, Referer=f"https://{HOST}{path}")
         assert status == 200, body
         assert b"BEGIN:VCALENDAR" in body
         get(port, f"/api/v1/health/live/?api_key={secret}&page=2")
+        assert get(port, "/api/v1/no-such-thing/", **{"X-Request-ID": "req-test-42"})[0] == 404
+        for _ in range(6):  # spread over both workers
+            get(port, "/api/v1/health/live/")
+        status, metrics = get(port, "/metrics", Authorization="Bearer scrape-me")
     finally:
         stop(web)
 
@@ -182,3 +188,11 @@ def test_the_access_log_never_writes_a_calendar_token(tmp_path):
     assert calendar[0]["status"] == "200"
     assert any(line["query"] == "api_key=[redacted]&page=2" for line in lines), text
     assert secret not in text
+    # Every line is JSON; the request's own log lines and its access line share its id.
+    records = [json.loads(line) for line in text.splitlines() if line.strip()]
+    tagged = [r for r in records if r.get("request_id") == "req-test-42"]
+    assert {r["logger"] for r in tagged} == {"django.request", "gunicorn.access"}, text
+    # Request metrics add up over gunicorn's workers (at least the 8 probes above).
+    assert status == 200
+    counted = re.search(rb'kneadly_http_requests_total\{method="GET",status="200"\} (\S+)', metrics)
+    assert counted and float(counted.group(1)) >= 8, metrics

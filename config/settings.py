@@ -11,6 +11,9 @@ SITE_URL       public base URL used in emails (cancel links)
 SMS_ENABLED    1/0 (default 0): also send reminders and notices by SMS to clients with a phone
 SMS_BACKEND    dotted path of the SMS backend (default notifications.channels.ConsoleSmsBackend)
 REMINDER_DISPATCH_EVERY  seconds between dispatcher runs (default 60)
+
+Every setting, with its default: .env.example and the README's Configuration table (a test
+keeps both complete).
 """
 
 import ipaddress

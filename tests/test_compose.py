@@ -40,7 +40,7 @@ def test_migrations_run_once_before_web_worker_and_beat():
 
 def test_every_long_running_service_has_a_health_check():
     for name, service in COMPOSE["services"].items():
-        if name in ("migrate", "proxy"):
+        if name in ("migrate", "proxy") or "tools" in service.get("profiles", []):
             continue
         assert service["healthcheck"]["test"], name
 
@@ -72,3 +72,14 @@ def test_the_image_is_built_in_two_stages_from_production_requirements_only():
 def test_the_build_context_leaves_out_development_files_and_secrets():
     ignored = set((ROOT / ".dockerignore").read_text().split())
     assert {"devtools", "tests", "bench", ".env", ".venv", "var"} <= ignored
+
+
+def test_the_compose_backup_tools_use_the_same_flags_as_the_commands():
+    from clinic.backups import DUMP_FLAGS, RESTORE_FLAGS
+
+    services = COMPOSE["services"]
+    assert all(flag in " ".join(services["backup"]["entrypoint"]) for flag in DUMP_FLAGS)
+    assert services["restore"]["entrypoint"][1:-2] == RESTORE_FLAGS
+    for name in ("backup", "restore"):
+        assert services[name]["profiles"] == ["tools"]  # never started by `up`
+        assert services[name]["image"] == services["postgres"]["image"]  # client = server

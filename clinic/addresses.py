@@ -6,6 +6,11 @@ addresses or networks, such as `10.0.0.0/8`). Then the header is read from the r
 trusted proxy appended the address it saw, so the first address from the right that is not a
 trusted proxy is the caller; what lies to its left came from the caller and may be forged.
 Without trusted proxies the header is ignored, whoever sends it.
+
+`UntrustedForwardedHeadersMiddleware` (early in MIDDLEWARE) goes further: from a peer that is
+not a trusted proxy it removes every X-Forwarded-* header before Django reads any, so
+SECURE_PROXY_SSL_HEADER (BEHIND_PROXY=1) cannot be satisfied by a caller claiming
+`X-Forwarded-Proto: https` on plain HTTP either.
 """
 
 import ipaddress
@@ -48,3 +53,15 @@ def client_ip(request) -> str | None:
             break
         address = hop
     return str(address)
+
+
+class UntrustedForwardedHeadersMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        peer = _parse(request.META.get("REMOTE_ADDR"))
+        if peer is None or not _trusted(peer):
+            for key in [key for key in request.META if key.startswith("HTTP_X_FORWARDED_")]:
+                del request.META[key]
+        return self.get_response(request)

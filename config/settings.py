@@ -86,6 +86,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "clinic.request_id.RequestIdMiddleware",  # first: every later log line carries the id
     "clinic.metrics.RequestMetricsMiddleware",
+    "clinic.addresses.UntrustedForwardedHeadersMiddleware",  # before anything reads them
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

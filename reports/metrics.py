@@ -16,6 +16,7 @@ import os
 
 import redis
 from django.conf import settings
+from django.db import DatabaseError
 from django.db.models import Count
 from django.http import HttpResponse, HttpResponseNotFound
 from prometheus_client import REGISTRY, CollectorRegistry, generate_latest, multiprocess
@@ -35,8 +36,11 @@ class ClinicCollector:
     """What the database and the broker hold, read at scrape time."""
 
     def collect(self):
-        yield from self._bookings()
-        yield from self._deliveries()
+        try:
+            families = [*self._bookings(), *self._deliveries()]
+        except DatabaseError:
+            families = []  # the database is down: the request metrics still go out
+        yield from families
         yield from self._queues()
 
     def _bookings(self):

@@ -75,3 +75,18 @@ def test_the_throttle_counts_requests_against_the_callers_address(scenario, db, 
     assert caller(expected, "").post("/api/v1/auth/token/", login).status_code == 429
     # Someone else is not.
     assert caller("198.51.100.200", "").post("/api/v1/auth/token/", login).status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("trusted", "secure"), [([], False), (["192.0.2.0/24"], True)], ids=["anyone", "the proxy"]
+)
+def test_https_is_believed_from_the_trusted_proxy_only(db, settings, trusted, secure):
+    settings.TRUSTED_PROXIES = trusted
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")  # BEHIND_PROXY=1
+    settings.SECURE_SSL_REDIRECT = True
+    api = APIClient(REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_PROTO="https")
+
+    response = api.get("/api/v1/clinic/")
+
+    # Plain HTTP claiming to be HTTPS: redirected to HTTPS unless the proxy said so.
+    assert response.status_code == (200 if secure else 301)

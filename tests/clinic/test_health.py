@@ -93,6 +93,8 @@ client = Client()
 for path in ("/api/v1/health/", "/api/v1/health/live/", "/api/v1/health/ready/"):
     response = client.get(path)
     print(json.dumps([path, response.status_code, response["Content-Type"], response.json()]))
+metrics = client.get("/metrics", HTTP_AUTHORIZATION="Bearer m")
+print(json.dumps([metrics.status_code, metrics.content.decode()]))
 """
 
 
@@ -102,6 +104,7 @@ def test_health_answers_503_json_not_500_when_the_database_is_down():
         "DATABASE_URL": "postgres://postgres@127.0.0.1:1/nothing",  # nothing listens on port 1
         "ALLOWED_HOSTS": "testserver",
         "SECURE_SSL_REDIRECT": "1",  # probes speak plain HTTP: they are exempt
+        "METRICS_TOKEN": "m",
     }
     result = subprocess.run(
         [sys.executable, "-c", DATABASE_DOWN], env=env, capture_output=True, text=True, timeout=60
@@ -116,3 +119,7 @@ def test_health_answers_503_json_not_500_when_the_database_is_down():
     ], result.stderr
     assert answers[1] == ["/api/v1/health/live/", 200, "application/json", {"status": "ok"}]
     assert answers[2][1] == 503 and answers[2][3]["database"] == "down"
+    # Metrics still answer, without the figures the database holds.
+    status, metrics = answers[3]
+    assert status == 200
+    assert "kneadly_http_requests_total" in metrics and "kneadly_bookings" not in metrics

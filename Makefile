@@ -6,7 +6,7 @@ PORT ?= 8000
 # Without DATABASE_URL / REDIS_URL, commands run on the embedded PostgreSQL and Redis.
 EMBEDDED := $(PY) -m devtools.embedded exec --
 
-.PHONY: run test lint format fuzz bench load clean-var
+.PHONY: run test lint format fuzz bench load clean-var backup restore
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,18 @@ load: $(VENV)/.runtime
 	test -x $(LOAD_VENV)/bin/python || $(PYTHON) -m venv $(LOAD_VENV)
 	$(LOAD_VENV)/bin/python -m pip install --quiet -r bench/load-requirements.txt
 	$(EMBEDDED) $(PY) bench/load.py $(LOAD_ARGS)
+
+# Backup and restore of the database the commands use (the embedded one, or DATABASE_URL):
+# `make backup` writes backups/kneadly-<UTC time>.dump (or FILE=...); `make restore FILE=...`
+# replaces the whole database with one, after asking. (Neither uses SECRET_KEY: a stand-in
+# lets them run where none is set.)
+BACKUP_ENV := SECRET_KEY="$${SECRET_KEY:-not-used-by-backups}"
+backup: $(VENV)/.runtime
+	$(BACKUP_ENV) $(EMBEDDED) $(PY) manage.py backup $(if $(FILE),--output $(FILE))
+
+restore: $(VENV)/.runtime
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=backups/kneadly-....dump"; exit 2; }
+	$(BACKUP_ENV) $(EMBEDDED) $(PY) manage.py restore $(FILE)
 
 clean-var:
 	rm -rf var/

@@ -10,11 +10,9 @@ transaction as the write, so there is never a change without its entry; a read w
 cannot be written fails instead of answering.
 """
 
-import ipaddress
-
-from django.conf import settings
 from django.db import models, transaction
 
+from clinic.addresses import client_ip
 from clinic.models import AuditAction, AuditEntry
 
 __all__ = [
@@ -28,20 +26,9 @@ __all__ = [
 
 
 def remote_address(request) -> str | None:
-    """The caller's IP address.
-
-    Behind the trusted reverse proxy (BEHIND_PROXY=1, which sets SECURE_PROXY_SSL_HEADER), the
-    peer is the proxy, and the address it saw is the last one it appended to X-Forwarded-For;
-    earlier entries come from the client and may be forged.
-    """
-    address = request.META.get("REMOTE_ADDR", "")
-    if settings.SECURE_PROXY_SSL_HEADER:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[-1].strip()
-        address = forwarded or address
-    try:
-        return str(ipaddress.ip_address(address))
-    except ValueError:
-        return None
+    """The caller's IP address (clinic.addresses.client_ip: X-Forwarded-For only from a trusted
+    proxy)."""
+    return client_ip(request)
 
 
 def _object_type(obj_or_type) -> str:

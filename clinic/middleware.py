@@ -2,6 +2,8 @@ from django.utils import timezone
 
 from clinic.models import clinic_timezone
 
+HEALTH_PATH = "/api/v1/health/"
+
 
 class ClinicTimezoneMiddleware:
     """API answers give datetimes in the clinic's time zone, and naive datetimes sent to the API
@@ -11,7 +13,8 @@ class ClinicTimezoneMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if not request.path.startswith("/api/"):
+        # Health probes must answer (503) when the database, which holds the zone, is down.
+        if not request.path.startswith("/api/") or request.path.startswith(HEALTH_PATH):
             return self.get_response(request)
         with timezone.override(clinic_timezone()):
             return self.get_response(request)

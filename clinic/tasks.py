@@ -15,7 +15,7 @@
 import logging
 from functools import partial
 
-from celery import current_app
+from celery import current_app, shared_task
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
@@ -38,3 +38,9 @@ def publish(task_name: str, *args) -> bool:
 def publish_on_commit(task_name: str, *args) -> None:
     """Publish a task once the current transaction commits (at once outside one)."""
     transaction.on_commit(partial(publish, task_name, *args))
+
+
+@shared_task(name="clinic.tasks.heartbeat", ignore_result=True)
+def heartbeat() -> None:
+    """Published by beat every HEARTBEAT_EVERY seconds: finishing it is the worker's heartbeat
+    (clinic.heartbeat), so an idle worker still shows it is alive."""

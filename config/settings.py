@@ -11,8 +11,13 @@ SITE_URL       public base URL used in emails (cancel links)
 SMS_ENABLED    1/0 (default 0): also send reminders and notices by SMS to clients with a phone
 SMS_BACKEND    dotted path of the SMS backend (default notifications.channels.ConsoleSmsBackend)
 REMINDER_DISPATCH_EVERY  seconds between dispatcher runs (default 60)
+
+Every setting, with its default: .env.example and the README's Configuration table (a test
+keeps both complete).
 """
 
+import ipaddress
+import logging
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -20,6 +25,8 @@ from urllib.parse import parse_qs, unquote, urlparse
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+
+from config.sentry import init_sentry
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -79,6 +86,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "clinic.request_id.RequestIdMiddleware",  # first: every later log line carries the id
+    "clinic.metrics.RequestMetricsMiddleware",
+    "clinic.addresses.UntrustedForwardedHeadersMiddleware",  # before anything reads them
     "django.middleware.security.SecurityMiddleware",
     "clinic.security.SecurityHeadersMiddleware",  # no-store, CSP, Permissions-Policy
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -151,7 +161,15 @@ AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES",
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = 1 if env_bool("BEHIND_PROXY", False) else None
+# The caller's address, for axes as for the audit log and throttles (clinic/addresses.py):
+# X-Forwarded-For counts only from TRUSTED_PROXIES (comma-separated IPs or networks).
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"TRUSTED_PROXIES: {error}") from error
+AXES_CLIENT_IP_CALLABLE = "clinic.addresses.client_ip"
 
 LANGUAGE_CODE = "en-ca"
 TIME_ZONE = "UTC"  # storage and server time; the clinic's own zone is a Clinic field
@@ -202,6 +220,10 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 # Reminders and notices are rows; this scan claims and sends what is due (notifications.dispatcher).
 # A run that waited longer than the interval is dropped (expires): the next one does its work.
 REMINDER_DISPATCH_EVERY = float(os.environ.get("REMINDER_DISPATCH_EVERY", "60"))
+# Readiness: the worker and beat write heartbeats to Redis (clinic/heartbeat.py).
+HEARTBEAT_EVERY = float(os.environ.get("HEARTBEAT_EVERY", "30"))
+HEARTBEAT_MAX_AGE = float(os.environ.get("HEARTBEAT_MAX_AGE", "180"))
+CELERY_BEAT_SCHEDULER = "clinic.heartbeat:HeartbeatScheduler"
 CELERY_BEAT_SCHEDULE: dict = {
     "dispatch-reminders-and-notices": {
         "task": "notifications.tasks.dispatch_due",
@@ -212,6 +234,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "waitlist.tasks.scan_waitlist",
         "schedule": REMINDER_DISPATCH_EVERY,
         "options": {"expires": REMINDER_DISPATCH_EVERY},
+    },
+    "heartbeat": {
+        "task": "clinic.tasks.heartbeat",
+        "schedule": HEARTBEAT_EVERY,
+        "options": {"expires": HEARTBEAT_EVERY},
     },
 }
 
@@ -328,14 +355,47 @@ PERMISSIONS_POLICY = (
     "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
     "microphone=(), payment=(), usb=(), interest-cohort=()"
 )
-SECURE_REDIRECT_EXEMPT = [r"^api/v1/health/$"]  # load balancer probes speak plain HTTP
+# Load balancer probes and Prometheus (inside the compose network) speak plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^api/v1/health/", r"^metrics$"]
 SILENCED_SYSTEM_CHECKS = ["security.W021"] if not SECURE_HSTS_PRELOAD else []
 
+# --- Logs, errors, metrics --------------------------------------------------------------------
+# One JSON object a line (LOG_FORMAT=plain for people), each with the request's id.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "clinic.request_id.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain" if LOG_FORMAT == "plain" else "json",
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+logging.captureWarnings(True)  # Python's warnings become log lines (JSON) too
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # the worker and beat log through LOGGING too
+
+# Error reports to Sentry when SENTRY_DSN is set, with health data kept out (config/sentry.py).
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+if SENTRY_DSN:
+    init_sentry(
+        SENTRY_DSN,
+        environment=os.environ.get("SENTRY_ENVIRONMENT", "production"),
+        traces_sample_rate=float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0")),
+    )
+
+# Prometheus metrics at /metrics, for a caller presenting `Authorization: Bearer METRICS_TOKEN`
+# (unset: the endpoint answers 404).
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")

@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from clinic.api.views import json_not_found, json_server_error
+from reports.metrics import metrics_view
 
 api_v1 = [
     path("", include("clinic.api.urls")),
@@ -20,6 +21,7 @@ api_v1 = [
 urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("admin/", admin.site.urls),
+    path("metrics", metrics_view, name="metrics"),
 ]
 if settings.API_DOCS_PUBLIC:  # off in production unless API_DOCS_PUBLIC=1
     urlpatterns += [

@@ -46,6 +46,9 @@ class Rule:
 RULES = [
     # method    url                                               anon cl_a cl_b th_a th_o admin
     Rule("get",    T + "health/",                                  (200, 200, 200, 200, 200, 200)),
+    Rule("get",    T + "health/live/",                             (200, 200, 200, 200, 200, 200)),
+    # No worker or beat runs here: not ready, for everyone alike.
+    Rule("get",    T + "health/ready/",                            (503, 503, 503, 503, 503, 503)),
     Rule("post",   T + "auth/token/",                              (400, 400, 400, 400, 400, 400), "bad_login"),
     Rule("get",    T + "auth/me/",                                 (401, 200, 200, 200, 200, 200)),
     Rule("post",   T + "auth/register/",                           (202, 202, 202, 202, 202, 202), "register"),

@@ -18,6 +18,7 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
+from clinic import heartbeat
 from clinic.accounts import issue_token
 from config.wsgi import application
 from tests import factories
@@ -46,7 +47,10 @@ def api_schema(db, clinic, settings):
 
 @pytest.fixture
 def fuzz_world(db, clinic):
-    """A small clinic for generated requests to hit: a service, a therapist, two clients."""
+    """A small clinic for generated requests to hit: a service, a therapist, two clients; the
+    worker's and beat's heartbeats, so readiness answers 200."""
+    heartbeat.touch(heartbeat.WORKER)
+    heartbeat.touch(heartbeat.BEAT)
     service = factories.make_service()
     therapist = factories.make_therapist(services=[service])
     client = factories.make_client()

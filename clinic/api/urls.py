@@ -8,6 +8,8 @@ router.register("services", views.ServiceViewSet, basename="service")
 
 urlpatterns = [
     path("health/", views.HealthView.as_view(), name="health"),
+    path("health/live/", views.LiveView.as_view(), name="health-live"),
+    path("health/ready/", views.ReadyView.as_view(), name="health-ready"),
     path("auth/token/", views.TokenView.as_view(), name="auth-token"),
     path("auth/me/", views.MeView.as_view(), name="auth-me"),
     path("auth/logout/", accounts.LogoutView.as_view(), name="auth-logout"),

@@ -9,7 +9,7 @@ from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from clinic import two_factor
+from clinic import heartbeat, two_factor
 from clinic.accounts import issue_token
 from clinic.api.authentication import EnrolmentRequired
 from clinic.api.filters import ServiceFilter
@@ -43,11 +43,58 @@ def _check_broker() -> str:
         return "down"
 
 
-class HealthView(APIView):
-    """Liveness and dependencies: 200 when the database and the broker answer, else 503."""
-
+class _ProbeView(APIView):
     permission_classes = [permissions.AllowAny]
     authentication_classes = []
+    throttle_classes = []
+
+
+def _answer(checks: dict) -> Response:
+    healthy = all(value == "ok" for value in checks.values())
+    return Response(
+        {"status": "ok" if healthy else "down", **checks}, status=200 if healthy else 503
+    )
+
+
+class LiveView(_ProbeView):
+    """Liveness: the process answers. Touches neither the database nor Redis."""
+
+    @extend_schema(responses=inline_serializer("Live", {"status": serializers.CharField()}))
+    def get(self, request):
+        return Response({"status": "ok"})
+
+
+READY = inline_serializer(
+    "Ready",
+    {
+        "status": serializers.CharField(),
+        "database": serializers.CharField(),
+        "broker": serializers.CharField(),
+        "worker": serializers.CharField(),
+        "beat": serializers.CharField(),
+    },
+)
+
+
+class ReadyView(_ProbeView):
+    """Readiness: 200 when the database and the broker answer and the Celery worker and beat
+    beat (heartbeats no older than HEARTBEAT_MAX_AGE seconds), else 503 saying which is down."""
+
+    @extend_schema(responses={200: READY, 503: READY})
+    def get(self, request):
+        return _answer(
+            {
+                "database": _check_database(),
+                "broker": _check_broker(),
+                "worker": "ok" if heartbeat.is_fresh(heartbeat.WORKER) else "down",
+                "beat": "ok" if heartbeat.is_fresh(heartbeat.BEAT) else "down",
+            }
+        )
+
+
+class HealthView(_ProbeView):
+    """Dependencies (kept for existing probes): 200 when the database and the broker answer,
+    else 503."""
 
     @extend_schema(
         responses=inline_serializer(
@@ -60,11 +107,7 @@ class HealthView(APIView):
         )
     )
     def get(self, request):
-        checks = {"database": _check_database(), "broker": _check_broker()}
-        healthy = all(value == "ok" for value in checks.values())
-        return Response(
-            {"status": "ok" if healthy else "down", **checks}, status=200 if healthy else 503
-        )
+        return _answer({"database": _check_database(), "broker": _check_broker()})
 
 
 class LockedOut(exceptions.APIException):

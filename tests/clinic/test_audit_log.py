@@ -61,22 +61,22 @@ def test_a_user_with_audit_entries_cannot_be_deleted(entry, admin_user):
 
 
 @pytest.mark.parametrize(
-    ("meta", "behind_proxy", "expected"),
+    ("meta", "trusted_proxies", "expected"),
     [
-        ({"REMOTE_ADDR": "192.0.2.1"}, False, "192.0.2.1"),
-        ({"REMOTE_ADDR": "::1"}, False, "::1"),
-        ({"REMOTE_ADDR": "not an address"}, False, None),
-        ({"REMOTE_ADDR": "10.0.0.2", "HTTP_X_FORWARDED_FOR": "1.2.3.4"}, False, "10.0.0.2"),
+        ({"REMOTE_ADDR": "192.0.2.1"}, [], "192.0.2.1"),
+        ({"REMOTE_ADDR": "::1"}, [], "::1"),
+        ({"REMOTE_ADDR": "not an address"}, [], None),
+        ({"REMOTE_ADDR": "10.0.0.2", "HTTP_X_FORWARDED_FOR": "1.2.3.4"}, [], "10.0.0.2"),
         (
             {"REMOTE_ADDR": "10.0.0.2", "HTTP_X_FORWARDED_FOR": "6.6.6.6, 203.0.113.5"},
-            True,
+            ["10.0.0.2"],
             "203.0.113.5",
         ),
-        ({"REMOTE_ADDR": "10.0.0.2"}, True, "10.0.0.2"),
+        ({"REMOTE_ADDR": "10.0.0.2"}, ["10.0.0.0/8"], "10.0.0.2"),
     ],
 )
-def test_remote_address(settings, meta, behind_proxy, expected):
-    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if behind_proxy else None
+def test_remote_address(settings, meta, trusted_proxies, expected):
+    settings.TRUSTED_PROXIES = trusted_proxies
     request = RequestFactory().get("/", **meta)
 
     assert audit.remote_address(request) == expected

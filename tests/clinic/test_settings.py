@@ -124,3 +124,15 @@ def test_check_deploy_is_clean_with_production_settings():
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_trusted_proxies_are_addresses_or_networks():
+    out = settings_value(
+        "settings.TRUSTED_PROXIES", SECRET_KEY="x" * 50, TRUSTED_PROXIES="10.0.0.0/8, 192.0.2.7"
+    )
+    assert out == "['10.0.0.0/8', '192.0.2.7']"
+
+    refused = settings_value(
+        "settings.TRUSTED_PROXIES", SECRET_KEY="x" * 50, TRUSTED_PROXIES="proxy"
+    )
+    assert "TRUSTED_PROXIES" in refused and "ImproperlyConfigured" in refused

@@ -37,6 +37,7 @@ from bookings.models import Booking
 from clinic.errors import Conflict
 from clinic.models import Clinic
 from clinic.tasks import publish_on_commit
+from clinic.transactions import retried_atomic
 from waitlist.models import OfferStatus, WaitlistEntry, WaitlistOffer, WaitlistStatus
 
 OFFERS_PER_SLOT = 3
@@ -237,6 +238,7 @@ def scan(*, now: datetime | None = None) -> int:
     return len(offer_free_slots(now=now))
 
 
+@retried_atomic
 def accept(offer: WaitlistOffer, *, actor=None) -> Booking:
     """Book the offered slot for the offer's client (requested, like any booking).
 
@@ -285,6 +287,7 @@ def accept(offer: WaitlistOffer, *, actor=None) -> Booking:
     return booking
 
 
+@retried_atomic
 def decline(offer: WaitlistOffer) -> WaitlistOffer:
     """The client says no: the offer is declined, the entry waits again, the slot is offered
     to the next in line."""

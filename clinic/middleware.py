@@ -1,6 +1,7 @@
 from django.utils import timezone
 
-from clinic.models import clinic_timezone
+from clinic.models import clinic_timezone, last_known_clinic_timezone
+from clinic.unavailable import UNAVAILABLE
 
 
 class ClinicTimezoneMiddleware:
@@ -13,5 +14,11 @@ class ClinicTimezoneMiddleware:
     def __call__(self, request):
         if not request.path.startswith("/api/"):
             return self.get_response(request)
-        with timezone.override(clinic_timezone()):
+        try:
+            zone = clinic_timezone()
+        except UNAVAILABLE:
+            # The database is not answering: keep the zone last read (None: the default one)
+            # and let the view answer (health says so; others answer 503).
+            zone = last_known_clinic_timezone()
+        with timezone.override(zone):
             return self.get_response(request)

@@ -141,8 +141,8 @@ class Stack:
 
 
 @pytest.fixture
-def stack(tmp_path):
-    stack = Stack(tmp_path / "var", free_port())
+def stack(server_tmp_path):
+    stack = Stack(server_tmp_path / "var", free_port())
     yield stack
     stack.cleanup()
 

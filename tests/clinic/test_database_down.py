@@ -75,15 +75,15 @@ class Postgres:
 
 
 @pytest.fixture
-def postgres(tmp_path):
-    server = Postgres(tmp_path)
+def postgres(server_tmp_path):
+    server = Postgres(server_tmp_path)
     yield server
     with contextlib.suppress(subprocess.CalledProcessError):  # already stopped
         server.stop()
 
 
 @pytest.fixture
-def web(postgres, tmp_path):
+def web(postgres, server_tmp_path):
     env = {
         **os.environ,
         "DATABASE_URL": postgres.url,
@@ -97,7 +97,7 @@ def web(postgres, tmp_path):
         cwd=ROOT, env=env, check=True, timeout=300,
     )  # fmt: skip
     port = free_port()
-    log = (tmp_path / "gunicorn.log").open("w")
+    log = (server_tmp_path / "gunicorn.log").open("w")
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}",
          "--workers", "1", "--timeout", "60"],
@@ -105,7 +105,7 @@ def web(postgres, tmp_path):
     )  # fmt: skip
     try:
         assert wait_for(lambda: get(port, "/api/v1/health/")[0] == 200), (
-            tmp_path / "gunicorn.log"
+            server_tmp_path / "gunicorn.log"
         ).read_text()[-3000:]
         yield port
     finally:

@@ -155,7 +155,7 @@ class EmbeddedStack:
 
 
 def _run_once(argv: list[str]) -> None:
-    subprocess.run(argv, cwd=BASE_DIR, check=True)
+    subprocess.run(argv, check=True, cwd=BASE_DIR)
 
 
 def _raise_keyboard_interrupt(signum, frame):

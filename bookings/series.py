@@ -32,6 +32,7 @@ from bookings.models import (
 )
 from clinic.errors import Conflict
 from clinic.models import Clinic, Service
+from clinic.transactions import retried_atomic
 from therapists.models import Therapist
 
 GAP_REASON = "This time does not exist on that day (the clocks change)."
@@ -103,6 +104,7 @@ def validate_plan(*, every_weeks: int, count: int | None, until: date | None, st
     return visits
 
 
+@retried_atomic
 def create_series(
     *,
     client,
@@ -171,6 +173,7 @@ def create_series(
     return result
 
 
+@retried_atomic
 def cancel_series(
     series: BookingSeries, *, since: datetime | None = None, actor=None, reason: str = ""
 ) -> list[Booking]:

@@ -19,6 +19,7 @@ from bookings.signals import announce
 from clinic.errors import Conflict
 from clinic.models import Clinic, Service
 from clinic.roles import Role, is_admin, role_of
+from clinic.transactions import retried_atomic
 from therapists.models import Therapist
 
 S = BookingStatus
@@ -170,6 +171,7 @@ def _record(booking: Booking, *, actor, from_status: str, reason: str = "", from
     )
 
 
+@retried_atomic
 def create_booking(
     *,
     client,
@@ -237,6 +239,7 @@ def create_booking(
     return booking
 
 
+@retried_atomic
 def _transition(booking: Booking, transition: Transition, *, actor, reason="", apply=None):
     """Move a booking along the state machine, under a row lock so that two concurrent actions
     on one booking cannot both succeed from the same status."""
@@ -356,6 +359,7 @@ def mark_no_show(booking: Booking, *, actor=None) -> Booking:
     return _transition(booking, NO_SHOW, actor=actor, apply=apply)
 
 
+@retried_atomic
 def reschedule_booking(
     booking: Booking,
     *,
@@ -372,8 +376,10 @@ def reschedule_booking(
     `late_change`. The booking keeps its room if that room is free
     at the new time, else takes the first free suitable one."""
     with transaction.atomic():
+        # Lock the booking row only (`of`): FOR UPDATE on the joined service and therapist
+        # rows would block every other booking's foreign key check on them at commit.
         locked = (
-            Booking.objects.select_for_update()
+            Booking.objects.select_for_update(of=("self",))
             .select_related("service", "therapist")
             .get(pk=booking.pk)
         )

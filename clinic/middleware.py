@@ -1,6 +1,7 @@
 from django.utils import timezone
 
-from clinic.models import clinic_timezone
+from clinic.models import clinic_timezone, last_known_clinic_timezone
+from clinic.unavailable import UNAVAILABLE
 
 HEALTH_PATH = "/api/v1/health/"
 
@@ -16,5 +17,11 @@ class ClinicTimezoneMiddleware:
         # Health probes must answer (503) when the database, which holds the zone, is down.
         if not request.path.startswith("/api/") or request.path.startswith(HEALTH_PATH):
             return self.get_response(request)
-        with timezone.override(clinic_timezone()):
+        try:
+            zone = clinic_timezone()
+        except UNAVAILABLE:
+            # The database is not answering: keep the zone last read (None: the default one)
+            # and let the view answer (health says so; others answer 503).
+            zone = last_known_clinic_timezone()
+        with timezone.override(zone):
             return self.get_response(request)

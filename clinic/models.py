@@ -233,5 +233,10 @@ def clinic_timezone():
     return _cached["tz"]
 
 
+def last_known_clinic_timezone():
+    """The zone last read in this process, however old (None if never read)."""
+    return _cached["tz"]
+
+
 def forget_clinic_timezone() -> None:
     _cached["tz"] = None

@@ -92,6 +92,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "clinic.security.SecurityHeadersMiddleware",  # no-store, CSP, Permissions-Policy
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A database that is not answering is a 503 (views outside DRF; DRF's handler does its own).
+    "clinic.unavailable.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

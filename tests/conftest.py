@@ -1,3 +1,7 @@
+import shutil
+import tempfile
+from pathlib import Path
+
 import pytest
 from django.core.cache import cache
 
@@ -68,3 +72,13 @@ def cast(db, clinic):
             "admin": factories.api_as(admin),
         },
     )
+
+
+@pytest.fixture
+def server_tmp_path():
+    """A folder for a server that runs as another user (the embedded PostgreSQL does, under
+    root): outside pytest's own, which every pytest session on the machine resets to 0700."""
+    path = Path(tempfile.mkdtemp(prefix="kneadly-test-"))
+    path.chmod(0o755)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)

@@ -74,7 +74,13 @@ def _add(errors: dict[str, list[str]], exc: ValidationError) -> None:
 
 
 def _lock(therapist: Therapist) -> Therapist:
-    return Therapist.objects.select_for_update().select_related("user").get(pk=therapist.pk)
+    # The therapist's row only (`of`): FOR UPDATE on the joined user row would also block that
+    # user's logins and every foreign key check on it.
+    return (
+        Therapist.objects.select_for_update(of=("self",))
+        .select_related("user")
+        .get(pk=therapist.pk)
+    )
 
 
 # --- Profile --------------------------------------------------------------------------------

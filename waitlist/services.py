@@ -39,6 +39,7 @@ from bookings.models import Booking
 from clinic.errors import Conflict
 from clinic.models import Clinic
 from clinic.tasks import publish_on_commit
+from clinic.transactions import retried_atomic
 from waitlist import messages
 from waitlist.models import OfferStatus, WaitlistEntry, WaitlistOffer, WaitlistStatus
 
@@ -320,6 +321,7 @@ def _mark_taken(offer_ids) -> None:
         )
 
 
+@retried_atomic
 def _accept(offer: WaitlistOffer, *, actor, now) -> Booking:
     with transaction.atomic():
         locked = (
@@ -356,6 +358,7 @@ def _accept(offer: WaitlistOffer, *, actor, now) -> Booking:
     return booking
 
 
+@retried_atomic
 def decline(offer: WaitlistOffer) -> WaitlistOffer:
     """The client says no: the offer is declined, the entry waits again, the slot is offered
     to the next in line."""

@@ -9,6 +9,8 @@ from rest_framework import exceptions, status
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from clinic.errors import Conflict, DomainError
+from clinic.transactions import is_contention
+from clinic.unavailable import RETRY_AFTER_SECONDS, UNAVAILABLE_MESSAGE, is_database_unavailable
 
 
 class ConflictError(exceptions.APIException):
@@ -21,6 +23,12 @@ class RefusedError(exceptions.APIException):
     status_code = status.HTTP_400_BAD_REQUEST
     default_detail = DomainError.default_message
     default_code = "refused"
+
+
+class DatabaseUnavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = UNAVAILABLE_MESSAGE
+    default_code = "unavailable"
 
 
 def as_api_exception(exc: DomainError) -> exceptions.APIException:
@@ -45,4 +53,10 @@ def exception_handler(exc, context):
         exc = as_drf_validation_error(exc)
     elif isinstance(exc, DomainError):
         exc = as_api_exception(exc)
+    elif is_contention(exc):  # a transaction no retry saved: the other request won, for now
+        exc = ConflictError("Another request changed the same data at the same moment; try again.")
+    elif is_database_unavailable(exc):
+        response = drf_exception_handler(DatabaseUnavailable(), context)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
     return drf_exception_handler(exc, context)

@@ -3,12 +3,14 @@ import os
 import subprocess
 import sys
 
+import pytest
 from celery.beat import Scheduler
 from django.test import override_settings
 
 from clinic.heartbeat import HeartbeatScheduler
 from clinic.tasks import heartbeat
 from config.celery import app
+from tests import factories
 
 
 def test_it_answers_ok_when_database_and_broker_are_up(db, anon):
@@ -123,3 +125,42 @@ def test_health_answers_503_json_not_500_when_the_database_is_down():
     status, metrics = answers[3]
     assert status == 200
     assert "kneadly_http_requests_total" in metrics and "kneadly_bookings" not in metrics
+
+
+@pytest.fixture
+def database_refusing():
+    """The default connection pointed at a port where nothing listens, for real."""
+    from django.db import connection
+
+    saved = dict(connection.settings_dict)
+    connection.close()
+    connection.settings_dict.update(HOST="127.0.0.1", PORT="1")
+    try:
+        yield
+    finally:
+        connection.close()
+        connection.settings_dict.clear()
+        connection.settings_dict.update(saved)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_health_answers_503_not_500_when_the_database_refuses_before_the_zone_was_read(
+    database_refusing, anon
+):
+    # The clinic's zone was never read in this process (the conftest forgets it).
+    response = anon.get("/api/v1/health/")
+
+    assert response.status_code == 503
+    assert response.json()["database"] == "down"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_api_answers_503_with_retry_after_when_the_database_refuses(database_refusing):
+    api = factories.api_as(None)
+    api.credentials(HTTP_AUTHORIZATION="Token " + "0" * 40)
+
+    response = api.get("/api/v1/bookings/")
+
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    assert "try again" in response.json()["detail"]

@@ -10,6 +10,7 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from clinic.api import parsers
 from clinic.api.filters import ServiceFilter
 from clinic.api.permissions import IsAdminOrReadOnly
 from clinic.api.serializers import ClinicSerializer, ServiceSerializer
@@ -79,6 +80,8 @@ class TokenView(ObtainAuthToken):
 
     throttle_classes = [ResilientScopedRateThrottle]
     throttle_scope = "auth"
+    # ObtainAuthToken sets DRF's own parsers: ours, in its order.
+    parser_classes = [parsers.FormParser, parsers.MultiPartParser, parsers.JSONParser]
 
     def post(self, request, *args, **kwargs):
         credentials = {"username": str(request.data.get("username", ""))}

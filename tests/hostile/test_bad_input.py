@@ -357,10 +357,24 @@ def _subclasses(cls):
         yield from _subclasses(sub)
 
 
+# Serializers that only describe answers (never read a request): their date fields are not input.
+RESPONSE_ONLY = {
+    "CollidedSerializer",
+    "ProgressPointSerializer",
+    "ReportRowSerializer",
+    "ReportSerializer",
+    "SlotSerializer",
+}
+
+
 def test_every_date_and_datetime_input_of_every_serializer_is_checked(db):
     get_resolver().url_patterns  # imports every view, filter set and serializer
     unchecked = []
     for cls in {c for c in _subclasses(serializers.Serializer) if _ours(c)}:
+        if issubclass(cls, serializers.ModelSerializer) and not hasattr(cls, "Meta"):
+            continue  # the project's base class
+        if cls.__name__ in RESPONSE_ONLY:
+            continue
         for name, field in cls().fields.items():
             if field.read_only:
                 continue
@@ -368,7 +382,7 @@ def test_every_date_and_datetime_input_of_every_serializer_is_checked(db):
                 unchecked.append(f"{cls.__qualname__}.{name}")
             if isinstance(field, serializers.DateField) and not isinstance(field, DayField):
                 unchecked.append(f"{cls.__qualname__}.{name}")
-    assert not unchecked
+    assert not unchecked, ", ".join(sorted(unchecked))
 
 
 def test_every_filter_of_every_filterset_is_checked(db):
@@ -386,4 +400,4 @@ def test_every_filter_of_every_filterset_is_checked(db):
             for kind, ours in must.items():
                 if isinstance(flt, kind) and not isinstance(flt, ours):
                     unchecked.append(f"{cls.__qualname__}.{name}")
-    assert not unchecked
+    assert not unchecked, ", ".join(sorted(unchecked))

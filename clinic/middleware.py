@@ -1,5 +1,7 @@
+from django.http import JsonResponse
 from django.utils import timezone
 
+from clinic.api.fields import MESSAGES, control_problem
 from clinic.models import clinic_timezone, last_known_clinic_timezone
 from clinic.unavailable import UNAVAILABLE
 
@@ -25,3 +27,24 @@ class ClinicTimezoneMiddleware:
             zone = last_known_clinic_timezone()
         with timezone.override(zone):
             return self.get_response(request)
+
+
+class QueryParameterMiddleware:
+    """A query parameter (name or value) holding a control character such as NUL is refused
+    before any view runs, as a 400 naming the parameter: `{"search": ["..."]}`. (The database
+    cannot store or compare NUL; no parameter of the API needs any control character.)"""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path.startswith("/api/"):
+            errors = {}
+            for name, values in request.GET.lists():
+                if control_problem(name) or any(control_problem(v) for v in values):
+                    errors[name if not control_problem(name) else repr(name)] = [
+                        MESSAGES["control"]
+                    ]
+            if errors:
+                return JsonResponse(errors, status=400)
+        return self.get_response(request)

@@ -4,10 +4,10 @@ import django_filters
 
 from bookings.api.serializers import local_midnight
 from bookings.models import Booking, BookingStatus
-from clinic.api.fields import InstantFilter
+from clinic.api.fields import DayFilter, FilterSet, InstantFilter
 
 
-class BookingFilter(django_filters.FilterSet):
+class BookingFilter(FilterSet):
     """Ids are plain numbers, not validated choices: filtering by a record the caller may not
     see gives an empty list, never a hint that it exists."""
 
@@ -21,8 +21,8 @@ class BookingFilter(django_filters.FilterSet):
     start_before = InstantFilter(
         field_name="start", lookup_expr="lt", label="Starting before (naive = clinic time)"
     )
-    date_from = django_filters.DateFilter(method="filter_date_from", label="On or after this day")
-    date_to = django_filters.DateFilter(method="filter_date_to", label="On or before this day")
+    date_from = DayFilter(method="filter_date_from", label="On or after this day")
+    date_to = DayFilter(method="filter_date_to", label="On or before this day")
 
     class Meta:
         model = Booking

@@ -19,7 +19,13 @@ from bookings.models import (
 )
 from clients.api.serializers import FlagSerializer
 from clients.models import Client
-from clinic.api.fields import InstantField
+from clinic.api.fields import (
+    BOOKING_START,
+    NEAR_TODAY,
+    DayField,
+    InstantField,
+    ModelSerializer,
+)
 from clinic.models import Service
 from therapists.models import Therapist
 
@@ -31,7 +37,7 @@ NAIVE_NOTE = (
 )
 
 
-class BookingEventSerializer(serializers.ModelSerializer):
+class BookingEventSerializer(ModelSerializer):
     actor = serializers.CharField(source="actor.username", default=None, read_only=True)
     # Plain strings: the status values are the booking's `status` enum.
     from_status = serializers.CharField(read_only=True)
@@ -43,7 +49,7 @@ class BookingEventSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class BookingSerializer(serializers.ModelSerializer):
+class BookingSerializer(ModelSerializer):
     """A booking. `flags` (the client's contraindications) and `events` (history) are for
     staff only: the booking's therapist and admins."""
 
@@ -97,7 +103,7 @@ class BookingCreateSerializer(serializers.Serializer):
         required=False,
         help_text="Admins only: whom the booking is for. A client books for themselves.",
     )
-    start = InstantField(help_text=NAIVE_NOTE)
+    start = InstantField(help_text=NAIVE_NOTE, window=BOOKING_START)
     notes = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
     room = serializers.PrimaryKeyRelatedField(
         queryset=Room.objects.all(),
@@ -125,7 +131,7 @@ class CancelSerializer(serializers.Serializer):
 
 
 class RescheduleSerializer(serializers.Serializer):
-    start = InstantField(help_text=NAIVE_NOTE)
+    start = InstantField(help_text=NAIVE_NOTE, window=BOOKING_START)
     therapist = serializers.PrimaryKeyRelatedField(
         queryset=Therapist.objects.all(), required=False, help_text="Move to this therapist."
     )
@@ -142,11 +148,11 @@ class DateOrDateTimeField(serializers.Field):
 
     def to_internal_value(self, value):
         if isinstance(value, str) and len(value.strip()) == 10:
-            day = serializers.DateField().run_validation(value.strip())
+            day = DayField(window=NEAR_TODAY).run_validation(value.strip())
             if self.end_of_day:
                 day = day + timedelta(days=1)
             return local_midnight(day)
-        return InstantField().run_validation(value)
+        return InstantField(window=NEAR_TODAY).run_validation(value)
 
     def to_representation(self, value):
         return value.isoformat()
@@ -199,7 +205,7 @@ class AvailabilitySerializer(serializers.Serializer):
     results = SlotSerializer(many=True)
 
 
-class RoomSerializer(serializers.ModelSerializer):
+class RoomSerializer(ModelSerializer):
     """A treatment room and the services it suits."""
 
     services = serializers.PrimaryKeyRelatedField(
@@ -219,15 +225,17 @@ class SeriesCreateSerializer(serializers.Serializer):
         required=False,
         help_text="Admins only: whom the series is for. A client books for themselves.",
     )
-    start = InstantField(help_text="The first visit. " + NAIVE_NOTE)
+    start = InstantField(help_text="The first visit. " + NAIVE_NOTE, window=BOOKING_START)
     every_weeks = serializers.IntegerField(
         default=1, help_text=f"1 = weekly, up to {MAX_EVERY_WEEKS}."
     )
     count = serializers.IntegerField(
         required=False, help_text=f"How many visits (1 to {MAX_SERIES_VISITS}); or give `until`."
     )
-    until = serializers.DateField(
-        required=False, help_text="The last possible visit date (inclusive); or give `count`."
+    until = DayField(
+        window=NEAR_TODAY,
+        required=False,
+        help_text="The last possible visit date (inclusive); or give `count`.",
     )
     mode = serializers.ChoiceField(choices=SeriesMode.choices, default=SeriesMode.ALL_OR_NOTHING)
     notes = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
@@ -243,7 +251,7 @@ class CollidedSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
-class SeriesSerializer(serializers.ModelSerializer):
+class SeriesSerializer(ModelSerializer):
     """A series and its bookings (flags and history are on each booking's own page)."""
 
     bookings = BookingSerializer(many=True, read_only=True)

@@ -3,9 +3,10 @@ import django_filters
 from clients.contraindications import FlagCode
 from clients.models import Client
 from clients.selectors import with_flag, with_upcoming_booking, without_upcoming_booking
+from clinic.api.fields import FilterSet, StrictBooleanFilter
 
 
-class ClientFilter(django_filters.FilterSet):
+class ClientFilter(FilterSet):
     """Narrow the clients the caller may see (never widen them: the view scopes first)."""
 
     has_flag = django_filters.ChoiceFilter(
@@ -13,7 +14,7 @@ class ClientFilter(django_filters.FilterSet):
         method="filter_has_flag",
         label="Clients whose latest intake raises this contraindication flag",
     )
-    has_upcoming_booking = django_filters.BooleanFilter(
+    has_upcoming_booking = StrictBooleanFilter(
         method="filter_has_upcoming_booking",
         label="Clients with (true) or without (false) an active booking still to come",
     )

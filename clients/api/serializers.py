@@ -8,6 +8,7 @@ from rest_framework import serializers
 from clients.contraindications import FlagCode, Severity, flags_for_intake
 from clients.models import Client, Intake, ReportedTriggerPoint
 from clients.selectors import latest_intake_of, may_see_staff_notes
+from clinic.api.fields import DayField, InstantField, ModelSerializer
 from clinic.models import clinic_timezone
 from clinic.roles import is_admin
 
@@ -25,7 +26,7 @@ def _clinic_today(context: dict):
     return timezone.localdate(timezone=_clinic_tz(context))
 
 
-class ClinicDateTimeField(serializers.DateTimeField):
+class ClinicDateTimeField(InstantField):
     """Answers in the clinic's time zone and reads a naive datetime as the clinic's wall time."""
 
     def default_timezone(self):
@@ -42,14 +43,14 @@ def _flags(intake, context: dict) -> list[dict]:
     return [flag.as_dict() for flag in flags_for_intake(intake, _clinic_today(context))]
 
 
-class ReportedTriggerPointSerializer(serializers.ModelSerializer):
+class ReportedTriggerPointSerializer(ModelSerializer):
     class Meta:
         model = ReportedTriggerPoint
         fields = ["id", "muscle", "side", "pain", "refers_to", "note"]
         read_only_fields = ["id"]
 
 
-class IntakeSerializer(serializers.ModelSerializer):
+class IntakeSerializer(ModelSerializer):
     """One intake form, with the trigger points the client reported and the flags it raises."""
 
     reported_trigger_points = ReportedTriggerPointSerializer(
@@ -107,7 +108,7 @@ class IntakeSerializer(serializers.ModelSerializer):
         return _flags(intake, self.context)
 
 
-class IntakeSummarySerializer(serializers.ModelSerializer):
+class IntakeSummarySerializer(ModelSerializer):
     """The latest intake as shown on the client record (the flags sit on the client)."""
 
     created_at = ClinicDateTimeField(read_only=True)
@@ -136,7 +137,7 @@ class IntakeSummarySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ClientSerializer(serializers.ModelSerializer):
+class ClientSerializer(ModelSerializer):
     """A client record. `staff_notes` is answered to admins and therapists only (never to the
     client it is about) and only admins write it; `flags` are the active contraindication
     flags of the latest intake."""
@@ -217,4 +218,4 @@ class RegisterSerializer(serializers.Serializer):
     first_name = serializers.CharField(max_length=100)
     last_name = serializers.CharField(max_length=100)
     phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
-    date_of_birth = serializers.DateField(required=False, allow_null=True)
+    date_of_birth = DayField(required=False, allow_null=True)

@@ -3,7 +3,8 @@
 The domain raises plain exceptions (`clinic.errors`, Django's `ValidationError`); this is the
 one place that turns them into HTTP answers."""
 
-from django.core.exceptions import NON_FIELD_ERRORS
+from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -17,6 +18,16 @@ class ConflictError(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = Conflict.default_message
     default_code = "conflict"
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is too large."
+    default_code = "too_large"
+
+    def __init__(self):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        super().__init__(f"The request body is too large: at most {limit} bytes.")
 
 
 class RefusedError(exceptions.APIException):
@@ -59,4 +70,8 @@ def exception_handler(exc, context):
         response = drf_exception_handler(DatabaseUnavailable(), context)
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
+    elif isinstance(exc, RequestDataTooBig):  # Django's own limit on a body (form, multipart)
+        exc = PayloadTooLarge()
+    elif isinstance(exc, SuspiciousOperation):  # too many form fields or files
+        exc = exceptions.ParseError(str(exc))
     return drf_exception_handler(exc, context)

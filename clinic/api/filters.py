@@ -1,11 +1,12 @@
 import django_filters
 
+from clinic.api.fields import FilterSet, StrictBooleanFilter
 from clinic.models import Modality, Service
 
 
-class ServiceFilter(django_filters.FilterSet):
+class ServiceFilter(FilterSet):
     modality = django_filters.ChoiceFilter(choices=Modality.choices)
-    active = django_filters.BooleanFilter()
+    active = StrictBooleanFilter()
     duration_minutes = django_filters.NumberFilter(help_text="Exactly this many minutes.")
     min_duration = django_filters.NumberFilter(
         field_name="duration_minutes", lookup_expr="gte", help_text="At least this many minutes."

@@ -2,6 +2,7 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
+from clinic.api.fields import ModelSerializer
 from clinic.models import SERVICE_MAX_MINUTES, Clinic, Modality, Service, validate_timezone
 from clinic.roles import is_admin
 
@@ -23,7 +24,7 @@ def whole_number(what: str, low: int, high: int, unit: str) -> dict:
     }
 
 
-class ClinicSerializer(serializers.ModelSerializer):
+class ClinicSerializer(ModelSerializer):
     timezone = serializers.CharField(
         max_length=64,
         validators=[validate_timezone],
@@ -85,7 +86,7 @@ class ClinicSerializer(serializers.ModelSerializer):
         return data
 
 
-class ServiceSerializer(serializers.ModelSerializer):
+class ServiceSerializer(ModelSerializer):
     modality = serializers.ChoiceField(
         choices=Modality.choices,
         error_messages={

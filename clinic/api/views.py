@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from clinic import heartbeat, two_factor
 from clinic.accounts import issue_token
+from clinic.api import parsers
 from clinic.api.authentication import EnrolmentRequired
 from clinic.api.filters import ServiceFilter
 from clinic.api.permissions import IsAdminOrReadOnly
@@ -151,6 +152,8 @@ class TokenView(generics.GenericAPIView):
     serializer_class = TokenRequestSerializer
     throttle_classes = [ResilientScopedRateThrottle]
     throttle_scope = "auth"
+    # ObtainAuthToken sets DRF's own parsers: ours, in its order.
+    parser_classes = [parsers.FormParser, parsers.MultiPartParser, parsers.JSONParser]
 
     @extend_schema(
         responses=inline_serializer(

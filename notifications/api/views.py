@@ -1,15 +1,16 @@
 """`GET /api/v1/bookings/{id}/reminders/`: the booking's reminders, for the people it concerns."""
 
 from django.shortcuts import get_object_or_404
-from rest_framework import generics, serializers
+from rest_framework import generics
 
 from bookings.models import Booking
 from bookings.selectors import bookings_visible_to
+from clinic.api.fields import ModelSerializer
 from clinic.roles import is_admin
 from notifications.models import Reminder
 
 
-class ReminderSerializer(serializers.ModelSerializer):
+class ReminderSerializer(ModelSerializer):
     """Times come out in the clinic's zone (clinic.middleware.ClinicTimezoneMiddleware)."""
 
     class Meta:

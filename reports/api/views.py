@@ -7,6 +7,7 @@ from rest_framework import renderers, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from clinic.api.fields import REPORTS, DayField
 from clinic.api.permissions import IsAdmin
 from clinic.models import Clinic
 from reports.selectors import MAX_RANGE, PERIODS, ROW_FIELDS, ReportRange, clinic_report
@@ -36,8 +37,8 @@ class CSVRenderer(renderers.BaseRenderer):
 
 
 class ReportQuerySerializer(serializers.Serializer):
-    start = serializers.DateField(required=False, help_text="First day (clinic time), inclusive")
-    end = serializers.DateField(required=False, help_text="Last day (clinic time), inclusive")
+    start = DayField(window=REPORTS, required=False, help_text="First day (clinic time), inclusive")
+    end = DayField(window=REPORTS, required=False, help_text="Last day (clinic time), inclusive")
     period = serializers.ChoiceField(choices=PERIODS, default="month")
     therapist = serializers.PrimaryKeyRelatedField(
         queryset=Therapist.objects.all(), required=False, allow_null=True

@@ -93,8 +93,6 @@ def test_malformed_filters_are_a_400(chart, query):
     [
         {"booking": "99999999999999999999999"},
         {"therapist": "-99999999999999999999999"},
-        {"overdue": "maybe"},
-        {"signed": "perhaps"},
         {"ordering": "nonsense"},
         {"page_size": "1000"},
     ],
@@ -105,6 +103,14 @@ def test_odd_but_well_formed_filters_are_not_a_500(chart, query):
     response = as_user(chart.tess).get(URL, query)
 
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("query", [{"overdue": "maybe"}, {"signed": "perhaps"}])
+def test_a_boolean_filter_that_is_neither_true_nor_false_is_a_400_naming_it(chart, query):
+    response = as_user(chart.tess).get(URL, query)
+
+    assert response.status_code == 400
+    assert set(response.json()) == set(query)
 
 
 def test_a_huge_client_id_is_404(chart):

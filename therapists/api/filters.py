@@ -1,18 +1,18 @@
 import django_filters
 
-from clinic.api.fields import InstantFilter
+from clinic.api.fields import FilterSet, InstantFilter, StrictBooleanFilter
 from clinic.models import Modality, Service
 from therapists.models import Therapist, TimeOff, WorkingHours
 
 
-class TherapistFilter(django_filters.FilterSet):
+class TherapistFilter(FilterSet):
     modality = django_filters.ChoiceFilter(
         choices=Modality.choices, method="filter_modality", help_text="Practises this modality."
     )
     service = django_filters.ModelChoiceFilter(
         field_name="services", queryset=Service.objects.all(), help_text="Offers this service."
     )
-    active = django_filters.BooleanFilter()
+    active = StrictBooleanFilter()
 
     class Meta:
         model = Therapist
@@ -22,7 +22,7 @@ class TherapistFilter(django_filters.FilterSet):
         return queryset.filter(modalities__contains=[value])
 
 
-class WorkingHoursFilter(django_filters.FilterSet):
+class WorkingHoursFilter(FilterSet):
     weekday = django_filters.NumberFilter()
 
     class Meta:
@@ -30,7 +30,7 @@ class WorkingHoursFilter(django_filters.FilterSet):
         fields = ["weekday"]
 
 
-class TimeOffFilter(django_filters.FilterSet):
+class TimeOffFilter(FilterSet):
     ends_after = InstantFilter(
         field_name="end", lookup_expr="gt", help_text="Time off still running at or after this."
     )

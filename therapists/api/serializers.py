@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from clinic.api.fields import TIME_OFF, ModelSerializer
 from clinic.models import Modality, Service
 from therapists.models import Therapist, TimeOff, WorkingHours
 
@@ -9,7 +10,7 @@ PRIVATE_FIELDS = ("username", "email", "license_number", "license_expires_on")
 ADMIN_ONLY_FIELDS = ("license_number", "license_expires_on", "active")
 
 
-class TherapistSerializer(serializers.ModelSerializer):
+class TherapistSerializer(ModelSerializer):
     """A therapist's profile. `username`, `email`, `license_number` and `license_expires_on`
     are shown to admins and to the therapist themself only."""
 
@@ -75,7 +76,7 @@ class TherapistCreateSerializer(TherapistSerializer):
         fields = [*TherapistSerializer.Meta.fields, "password"]
 
 
-class WorkingHoursSerializer(serializers.ModelSerializer):
+class WorkingHoursSerializer(ModelSerializer):
     weekday = serializers.IntegerField(
         min_value=0,
         max_value=6,
@@ -93,11 +94,12 @@ class WorkingHoursSerializer(serializers.ModelSerializer):
         read_only_fields = ["therapist"]
 
 
-class TimeOffSerializer(serializers.ModelSerializer):
+class TimeOffSerializer(ModelSerializer):
     class Meta:
         model = TimeOff
         fields = ["id", "therapist", "start", "end", "reason"]
         read_only_fields = ["therapist"]
+        extra_kwargs = {"start": {"window": TIME_OFF}, "end": {"window": TIME_OFF}}
 
 
 class CalendarLinkSerializer(serializers.Serializer):

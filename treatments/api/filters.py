@@ -4,6 +4,7 @@ from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from clinic.api.fields import FilterSet, StrictBooleanFilter
 from clinic.roles import is_admin, therapist_of
 from treatments import selectors
 from treatments.models import TreatmentNote
@@ -14,12 +15,12 @@ class IdFilter(filters.Filter):
     field_class = forms.IntegerField
 
 
-class TreatmentNoteFilter(filters.FilterSet):
+class TreatmentNoteFilter(FilterSet):
     client = IdFilter(method="filter_client", label="Client id")
     booking = IdFilter(field_name="booking_id", label="Booking id")
     therapist = IdFilter(field_name="therapist_id", label="Treating therapist id")
-    signed = filters.BooleanFilter(method="filter_signed", label="Signed (locked) or not")
-    overdue = filters.BooleanFilter(
+    signed = StrictBooleanFilter(method="filter_signed", label="Signed (locked) or not")
+    overdue = StrictBooleanFilter(
         method="filter_overdue",
         label="Unsigned notes older than the clinic's note_overdue_hours (a therapist's own)",
     )

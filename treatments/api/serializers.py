@@ -7,6 +7,7 @@ from rest_framework import serializers
 from bookings.models import Booking
 from clients.api.serializers import FlagSerializer
 from clients.selectors import active_flags_by_client
+from clinic.api.fields import ModelSerializer
 from clinic.vocabulary import Muscle, Side
 from treatments.models import Amendment, TreatedTriggerPoint, TreatmentNote
 from treatments.services import NO_SUCH_BOOKING
@@ -14,7 +15,7 @@ from treatments.services import NO_SUCH_BOOKING
 MAX_POINTS_PER_NOTE = 60
 
 
-class TreatedTriggerPointSerializer(serializers.ModelSerializer):
+class TreatedTriggerPointSerializer(ModelSerializer):
     class Meta:
         model = TreatedTriggerPoint
         fields = [
@@ -31,7 +32,7 @@ class TreatedTriggerPointSerializer(serializers.ModelSerializer):
         read_only_fields = ["id"]
 
 
-class AmendmentSerializer(serializers.ModelSerializer):
+class AmendmentSerializer(ModelSerializer):
     author_name = serializers.SerializerMethodField()
 
     class Meta:
@@ -55,7 +56,7 @@ class TreatmentNoteListSerializer(serializers.ListSerializer):
         return super().to_representation(notes)
 
 
-class TreatmentNoteSerializer(serializers.ModelSerializer):
+class TreatmentNoteSerializer(ModelSerializer):
     booking = serializers.PrimaryKeyRelatedField(
         queryset=Booking.objects.all(),
         error_messages={"does_not_exist": NO_SUCH_BOOKING},

@@ -5,11 +5,12 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from clients.models import Client
+from clinic.api.fields import WAITLIST_DAYS, ModelSerializer
 from therapists.models import Therapist
 from waitlist.models import WaitlistEntry, WaitlistOffer
 
 
-class WaitlistEntrySerializer(serializers.ModelSerializer):
+class WaitlistEntrySerializer(ModelSerializer):
     """A place on the waitlist. Dates and times are the clinic's local ones; `weekdays` are
     0 (Monday) to 6 (Sunday), empty for any day; an appointment must start in
     [time_from, time_to)."""
@@ -45,6 +46,10 @@ class WaitlistEntrySerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = ["id", "status", "created_at"]
+        extra_kwargs = {
+            "earliest_date": {"window": WAITLIST_DAYS},
+            "latest_date": {"window": WAITLIST_DAYS},
+        }
 
     def __init__(self, *args, clients=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -52,7 +57,7 @@ class WaitlistEntrySerializer(serializers.ModelSerializer):
             self.fields["client"].queryset = clients
 
 
-class WaitlistOfferSerializer(serializers.ModelSerializer):
+class WaitlistOfferSerializer(ModelSerializer):
     client = serializers.IntegerField(source="entry.client_id", read_only=True)
     service = serializers.IntegerField(source="entry.service_id", read_only=True)
     end = serializers.SerializerMethodField()

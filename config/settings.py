@@ -256,6 +256,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON bodies only: a form or multipart body is a 415, never a write that lost its nesting.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "clinic.api.pagination.Pagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": [

@@ -8,6 +8,7 @@ from rest_framework import exceptions, generics, permissions, serializers, statu
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from clinic.api.filters import ServiceFilter
@@ -79,6 +80,7 @@ class TokenView(ObtainAuthToken):
 
     throttle_classes = [ResilientScopedRateThrottle]
     throttle_scope = "auth"
+    parser_classes = api_settings.DEFAULT_PARSER_CLASSES  # DRF's view also takes forms
 
     def post(self, request, *args, **kwargs):
         credentials = {"username": str(request.data.get("username", ""))}

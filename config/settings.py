@@ -265,7 +265,7 @@ REST_FRAMEWORK = {
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "clinic.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "clinic.api.exceptions.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["clinic.api.throttling.ResilientScopedRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
@@ -280,6 +280,13 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Clinic management for trigger point and deep tissue massage clinics.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # operationIds and tags start after the version (clinic.api.schema names them).
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "ENUM_NAME_OVERRIDES": {"UpOrDownEnum": ["ok", "down"]},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "clinic.api.schema.type_nullable_references",
+    ],
     "COMPONENT_SPLIT_REQUEST": True,
     # Some answers leave out fields the caller may not see (a public therapist profile has no
     # username or license): read-only fields are documented, not promised.

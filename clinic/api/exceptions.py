@@ -12,6 +12,8 @@ from clinic.errors import Conflict, DomainError
 
 
 class ConflictError(exceptions.APIException):
+    """A 409: `{"detail": <for people>, "conflict": <the collision's code, for programs>}`."""
+
     status_code = status.HTTP_409_CONFLICT
     default_detail = Conflict.default_message
     default_code = "conflict"
@@ -26,7 +28,7 @@ class RefusedError(exceptions.APIException):
 def as_api_exception(exc: DomainError) -> exceptions.APIException:
     """A domain error as DRF's: a Conflict is a 409, any other refusal a 400."""
     if isinstance(exc, Conflict):
-        return ConflictError(exc.message)
+        return ConflictError(exc.message, code=exc.code)
     return RefusedError(exc.message)
 
 
@@ -45,4 +47,7 @@ def exception_handler(exc, context):
         exc = as_drf_validation_error(exc)
     elif isinstance(exc, DomainError):
         exc = as_api_exception(exc)
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    if isinstance(exc, ConflictError) and response is not None:
+        response.data = {"detail": response.data["detail"], "conflict": exc.detail.code}
+    return response

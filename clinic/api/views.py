@@ -3,7 +3,12 @@ from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
 from django.db import connection
 from django.http import JsonResponse
-from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import exceptions, generics, permissions, serializers, status, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
@@ -42,6 +47,16 @@ def _check_broker() -> str:
         return "down"
 
 
+HEALTH = inline_serializer(
+    "Health",
+    {
+        "status": serializers.ChoiceField(choices=["ok", "down"]),
+        "database": serializers.ChoiceField(choices=["ok", "down"]),
+        "broker": serializers.ChoiceField(choices=["ok", "down"]),
+    },
+)
+
+
 class HealthView(APIView):
     """Liveness and dependencies: 200 when the database and the broker answer, else 503."""
 
@@ -49,14 +64,13 @@ class HealthView(APIView):
     authentication_classes = []
 
     @extend_schema(
-        responses=inline_serializer(
-            "Health",
-            {
-                "status": serializers.CharField(),
-                "database": serializers.CharField(),
-                "broker": serializers.CharField(),
-            },
-        )
+        responses={
+            status_code: OpenApiResponse(HEALTH, description=description)
+            for status_code, description in (
+                (200, "The database and the broker answer."),
+                (503, "The database or the broker is down (`down` says which)."),
+            )
+        }
     )
     def get(self, request):
         checks = {"database": _check_database(), "broker": _check_broker()}

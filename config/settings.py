@@ -84,6 +84,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "clinic.middleware.ClinicTimezoneMiddleware",
+    "clinic.middleware.CreatedLocationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: turns a locked-out login into its lockout response.
@@ -262,8 +263,8 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.SearchFilter",
-        "rest_framework.filters.OrderingFilter",
+        "clinic.api.filter_backends.SearchFilter",
+        "clinic.api.filter_backends.OrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "clinic.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "clinic.api.exceptions.exception_handler",

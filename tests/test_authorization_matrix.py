@@ -44,6 +44,7 @@ class Rule:
 # fmt: off
 RULES = [
     # method    url                                               anon cl_a cl_b th_a th_o admin
+    Rule("get",    T,                                              (200, 200, 200, 200, 200, 200)),
     Rule("get",    T + "health/",                                  (200, 200, 200, 200, 200, 200)),
     Rule("post",   T + "auth/token/",                              (400, 400, 400, 400, 400, 400), "bad_login"),
     Rule("get",    T + "auth/me/",                                 (401, 200, 200, 200, 200, 200)),
@@ -149,6 +150,8 @@ PROBES = [
     Rule("get", T + "treatment-notes/?client={client_a}",          (401, 403, 403, 200, 404, 200)),
     Rule("get", T + "treatment-notes/?booking={booking_chart}",    (401, 403, 403, 200, 200, 200)),
     Rule("get", T + "treatment-notes/?ordering=booking__start",    (401, 403, 403, 200, 200, 200)),
+    Rule("get", T + "bookings/?search=Bravo",                      (401, 200, 200, 200, 200, 200)),
+    Rule("get", T + "treatment-notes/?search=Bravo",               (401, 403, 403, 200, 200, 200)),
     Rule("post", T + "treatment-notes/",                           (401, 403, 403, 400, 201, 403), "note_for_b"),
     Rule("post", T + "bookings/",                                  (401, 400, 201, 403, 403, 201), "booking_for_b"),
 ]

@@ -44,6 +44,12 @@ class BookingViewSet(
     missing_client_message = "Say whom the booking is for."
     ordering_fields = ["start", "created_at", "status", "id"]
     ordering = ["start", "id"]
+    search_fields = [
+        "client__first_name",
+        "client__last_name",
+        "therapist__display_name",
+        "service__name",
+    ]
 
     def get_queryset(self):
         bookings = selectors.bookings_visible_to(self.request.user)

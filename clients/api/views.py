@@ -1,6 +1,7 @@
 from functools import cached_property
 
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status, viewsets
@@ -33,7 +34,8 @@ class RegisterView(APIView):
         serializer.is_valid(raise_exception=True)
         client = register_client(**serializer.validated_data)
         data = ClientDetailSerializer(client, context={"request": request}).data
-        return Response(data, status=status.HTTP_201_CREATED)
+        location = request.build_absolute_uri(reverse("client-detail", args=[client.pk]))
+        return Response(data, status=status.HTTP_201_CREATED, headers={"Location": location})
 
 
 class ClientViewSet(

@@ -5,6 +5,8 @@ from datetime import timedelta
 import django_filters
 from django import forms
 from django_filters.fields import IsoDateTimeField
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 # Real UTC offsets run from -12:00 to +14:00; PostgreSQL refuses some beyond that.
@@ -52,3 +54,10 @@ class InstantFormField(IsoDateTimeField):
 
 class InstantFilter(django_filters.IsoDateTimeFilter):
     field_class = InstantFormField
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class IdFilter(django_filters.Filter):
+    """A record's id in a query: an integer (`1.5` or `x` is a 400 naming the filter)."""
+
+    field_class = forms.IntegerField

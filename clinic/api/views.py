@@ -3,6 +3,7 @@ from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
 from django.db import connection
 from django.http import JsonResponse
+from django.urls import reverse
 from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
@@ -203,3 +204,22 @@ def json_server_error(request):
     from django.views.defaults import server_error
 
     return server_error(request)
+
+
+class ApiRootView(APIView):
+    """The API's front door: every resource's URL, the schema and the docs. `resources` maps a
+    name to a URL name (set in config.urls, which knows every app)."""
+
+    permission_classes = [permissions.AllowAny]
+    authentication_classes: list = []
+    resources: dict[str, str] = {}
+
+    def get_serializer_class(self):  # the schema's shape of this answer
+        fields = {name: serializers.URLField() for name in self.resources}
+        return type(inline_serializer("ApiRoot", fields))
+
+    @extend_schema(operation_id="api_root", summary="The API's resources", tags=["api"])
+    def get(self, request):
+        return Response(
+            {name: request.build_absolute_uri(reverse(url)) for name, url in self.resources.items()}
+        )

@@ -34,7 +34,6 @@ class BookingRemindersView(generics.ListAPIView):
 
     filterset_fields = ["status", "channel"]
     ordering_fields = ["due_at"]
-    search_fields: list = []
 
     def get_booking(self) -> Booking:
         if not hasattr(self, "_booking"):

@@ -19,6 +19,7 @@ from bookings.api.serializers import (
     RescheduleSerializer,
 )
 from clients.selectors import active_flags_by_client
+from clinic.api.idempotency import idempotent
 from clinic.roles import Role
 
 BOOKING_DESCRIPTION = (
@@ -85,6 +86,7 @@ class BookingViewSet(
             "409 when no suitable room is free."
         ),
     )
+    @idempotent
     def create(self, request, *args, **kwargs):
         client, data = self.payload_for_client(BookingCreateSerializer)
         if data.get("room") is not None and self.role != Role.ADMIN:

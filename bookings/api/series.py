@@ -16,6 +16,7 @@ from bookings.api.serializers import (
     SeriesCreateSerializer,
     SeriesSerializer,
 )
+from clinic.api.idempotency import idempotent
 from clinic.roles import Role
 
 SERIES_EXAMPLE = {
@@ -101,6 +102,7 @@ class BookingSeriesViewSet(
             "none can)."
         ),
     )
+    @idempotent
     def create(self, request, *args, **kwargs):
         client, data = self.payload_for_client(SeriesCreateSerializer)
         try:

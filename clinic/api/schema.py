@@ -78,6 +78,18 @@ ERROR_RESPONSES = {
     "422": ("Error", "This `Idempotency-Key` was already used with another request body."),
     "429": ("Error", "Too many requests: slow down (the message says when to try again)."),
 }
+IDEMPOTENCY_KEY = {
+    "in": "header",
+    "name": "Idempotency-Key",
+    "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+    "description": (
+        "Any unique string (a UUID) to make retries safe: the same key with the same body "
+        "within 24 hours replays the first successful answer (status and body, with "
+        "`Idempotent-Replayed: true`) and does nothing again; the same key with another body "
+        "is a 422. A refused request keeps no answer: its retry is tried afresh."
+    ),
+}
 COMPONENTS = {"Error": ERROR, "ValidationError": VALIDATION_ERROR, "Conflict": CONFLICT}
 
 
@@ -97,6 +109,9 @@ class AutoSchema(SpectacularAutoSchema):
         if name is None or name in STANDARD_ACTIONS:
             return None
         return getattr(self.view, name, None)
+
+    def _handler(self):
+        return getattr(self.view, self._action() or self.method.lower(), None)
 
     def _resource_tokens(self) -> list[str]:
         tokens = self._tokenize_path()
@@ -128,8 +143,7 @@ class AutoSchema(SpectacularAutoSchema):
         summary = super().get_summary()
         if summary:
             return summary
-        handler = getattr(self.view, self._action() or self.method.lower(), None)
-        doc = (getattr(handler, "__doc__", None) or "").strip()
+        doc = (getattr(self._handler(), "__doc__", None) or "").strip()
         extra = self._extra_action()
         if doc and not (extra is not None and len(extra.mapping) > 1):
             # the handler's own docstring: its first sentence
@@ -184,7 +198,11 @@ class AutoSchema(SpectacularAutoSchema):
                 )
             )
         responses = operation["responses"]
-        for status in sorted(self.error_statuses(operation) | set(responses)):
+        statuses = self.error_statuses(operation)
+        if getattr(self._handler(), "idempotent", False):
+            operation.setdefault("parameters", []).append(IDEMPOTENCY_KEY)
+            statuses |= {"400", "422"}
+        for status in sorted(statuses | set(responses)):
             if status not in ERROR_RESPONSES:
                 continue
             component, description = ERROR_RESPONSES[status]

@@ -8,6 +8,7 @@ from rest_framework.response import Response
 
 from bookings.api.common import ForClientMixin
 from bookings.api.serializers import BookingSerializer
+from clinic.api.idempotency import idempotent
 from waitlist import selectors, services
 from waitlist.api.serializers import WaitlistEntrySerializer, WaitlistOfferSerializer
 
@@ -87,6 +88,7 @@ class WaitlistOfferViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=None, responses={201: BookingSerializer, 404: None, 409: None})
     @action(detail=True, methods=["post"])
+    @idempotent
     def accept(self, request, pk=None):
         """Book the offered slot (the booking starts as `requested`)."""
         booking = services.accept(self.get_object(), actor=request.user)

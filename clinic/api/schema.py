@@ -166,6 +166,12 @@ class AutoSchema(SpectacularAutoSchema):
             for permission in self.view.get_permissions()
         )
 
+    def _text_formats(self) -> list[str]:
+        """Media types besides JSON (and the browsable API) this view renders, errors too."""
+        renderers = getattr(self.view, "renderer_classes", [])
+        skip = ("application/json", "text/html")
+        return [r.media_type for r in renderers if r.media_type not in skip and r.format]
+
     def _throttled(self) -> bool:
         return bool(getattr(self.view, "throttle_scope", None))
 
@@ -212,6 +218,8 @@ class AutoSchema(SpectacularAutoSchema):
             if not response.get("content"):
                 ref = {"$ref": f"#/components/schemas/{component}"}
                 response["content"] = {"application/json": {"schema": ref}}
+            for media_type in self._text_formats():  # `?format=csv` answers errors in CSV too
+                response["content"].setdefault(media_type, {"schema": {"type": "string"}})
         if "201" in responses:
             responses["201"].setdefault("headers", {})["Location"] = {
                 "description": "The URL of what was created.",
@@ -259,25 +267,3 @@ class LocalTimeField(OpenApiSerializerFieldExtension):
             "description": "A local wall-clock time, `HH:MM[:SS]` (the clinic's time zone).",
             "example": "09:00:00",
         }
-
-
-def type_nullable_references(result, generator, request, public):
-    """A postprocessing hook: OpenAPI 3.0 ignores `nullable` beside an `allOf` without a
-    `type`, so a nullable reference (`latest_intake`) gets its target's type."""
-    components = result.get("components", {}).get("schemas", {})
-
-    def visit(node):
-        if isinstance(node, dict):
-            refs = node.get("allOf")
-            if node.get("nullable") and "type" not in node and refs and len(refs) == 1:
-                target = components.get(refs[0].get("$ref", "").rsplit("/", 1)[-1], {})
-                if "type" in target:
-                    node["type"] = target["type"]
-            for value in node.values():
-                visit(value)
-        elif isinstance(node, list):
-            for value in node:
-                visit(value)
-
-    visit(result)
-    return result

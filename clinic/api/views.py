@@ -98,7 +98,8 @@ class TokenView(ObtainAuthToken):
     parser_classes = api_settings.DEFAULT_PARSER_CLASSES  # DRF's view also takes forms
 
     def post(self, request, *args, **kwargs):
-        credentials = {"username": str(request.data.get("username", ""))}
+        body = request.data if isinstance(request.data, dict) else {}  # a list: the 400 below
+        credentials = {"username": str(body.get("username", ""))}
         if AxesProxyHandler.is_locked(request._request, credentials):
             minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
             raise LockedOut(

@@ -70,3 +70,11 @@ def test_the_schema_declares_json_request_bodies_only(anon):
     }
 
     assert media_types == {"application/json"}
+
+
+@pytest.mark.parametrize("body", [[], ["admin"], "text", 7])
+def test_a_json_body_that_is_not_an_object_is_a_400(anon, clinic, body):
+    response = anon.post("/api/v1/auth/token/", body, format="json")
+
+    assert response.status_code == 400
+    assert "non_field_errors" in response.json()

@@ -5,7 +5,7 @@ and an error body for every documented failure."""
 import re
 
 import pytest
-from openapi_schema_validator import OAS30Validator
+from openapi_schema_validator import OAS31Validator
 from referencing import Registry, Resource
 
 pytestmark = pytest.mark.django_db
@@ -135,8 +135,8 @@ def test_every_example_is_valid_against_its_schema(schema):
         target = {**body_schema}
         if "$ref" in target:
             target = {"$ref": "urn:schema" + target["$ref"]}
-        validator = OAS30Validator(
-            target, registry=registry, format_checker=OAS30Validator.FORMAT_CHECKER
+        validator = OAS31Validator(
+            target, registry=registry, format_checker=OAS31Validator.FORMAT_CHECKER
         )
         failures += [f"{where}: {e.message}" for e in validator.iter_errors(example["value"])]
 

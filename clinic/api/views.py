@@ -100,7 +100,9 @@ class TokenView(ObtainAuthToken):
     def post(self, request, *args, **kwargs):
         body = request.data if isinstance(request.data, dict) else {}  # a list: the 400 below
         credentials = {"username": str(body.get("username", ""))}
-        if AxesProxyHandler.is_locked(request._request, credentials):
+        # A NUL byte cannot reach PostgreSQL (the lockout lookup); the serializer refuses it.
+        clean = "\x00" not in credentials["username"]
+        if clean and AxesProxyHandler.is_locked(request._request, credentials):
             minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
             raise LockedOut(
                 "Too many failed login attempts for this account from your address. "

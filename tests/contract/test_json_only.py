@@ -78,3 +78,12 @@ def test_a_json_body_that_is_not_an_object_is_a_400(anon, clinic, body):
 
     assert response.status_code == 400
     assert "non_field_errors" in response.json()
+
+
+def test_a_nul_byte_in_the_username_is_a_400_not_a_500(anon, clinic):
+    response = anon.post(
+        "/api/v1/auth/token/", {"username": "a\x00b", "password": "x"}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert "username" in response.json()

@@ -12,6 +12,7 @@ from rest_framework.authtoken.models import Token
 
 from clients.models import Client, Intake, ReportedTriggerPoint
 from clients.selectors import clinic_today
+from clinic.models import IdempotentRequest
 
 User = get_user_model()
 
@@ -200,8 +201,8 @@ def anonymise_client_record(client: Client) -> Client:
     pronouns, emergency contact and staff notes are blanked and marketing consent withdrawn.
     Intakes (clinical fields, reported trigger points) stay as they are. The login, when there
     is one, is deactivated and scrubbed (username `anonymised-<id>`, no email, names or usable
-    password), its API tokens deleted and its failed-login records (which hold the username)
-    removed. Running it again changes nothing further.
+    password), its API tokens and stored idempotent answers deleted and its failed-login
+    records (which hold the username) removed. Running it again changes nothing further.
 
     Only the client's own app is touched here: privacy.services.anonymise_client cancels
     their future bookings and calls this in the same transaction."""
@@ -219,6 +220,7 @@ def anonymise_client_record(client: Client) -> Client:
         for model in (AccessAttempt, AccessFailureLog, AccessLog):
             model.objects.filter(username=old_username).delete()
         Token.objects.filter(user=user).delete()
+        IdempotentRequest.objects.filter(user=user).delete()  # stored answers hold their data
         user.username = f"anonymised-{user.pk}"
         user.email = user.first_name = user.last_name = ""
         user.is_active = False

@@ -150,3 +150,16 @@ def test_a_double_submit_at_once_books_once_and_both_get_the_booking(world):
     assert [r.status_code for r in responses] == [201] * 4, responses
     assert len({r.json()["id"] for r in responses}) == 1
     assert Booking.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_anonymising_a_client_forgets_their_stored_answers(world):
+    post(factories.api_as(world.client_a.user), BOOKINGS, payload(world, notes="My knee"), "k-1")
+    assert IdempotentRequest.objects.filter(user=world.client_a.user).exists()
+
+    anonymise = factories.api_as(world.admin).post(
+        f"/api/v1/clients/{world.client_a.pk}/anonymise/"
+    )
+
+    assert anonymise.status_code == 200
+    assert not IdempotentRequest.objects.filter(user=world.client_a.user).exists()

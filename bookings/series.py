@@ -76,7 +76,7 @@ class SeriesConflict(Conflict):
     """A refused series (409), carrying the refused visits: [{"start", "reason"}]."""
 
     def __init__(self, message: str, collided: list[dict]):
-        super().__init__(message)
+        super().__init__(message, code="series")
         self.collided = collided
 
 

@@ -100,7 +100,7 @@ def save_or_conflict(booking: Booking, *, attempts: int = 3) -> None:
             if getattr(exc.__cause__, "sqlstate", None) != DEADLOCK_DETECTED:
                 raise
             if attempt == attempts:
-                raise Conflict("This time was just taken by another booking.") from exc
+                raise Conflict("This time was just taken by another booking.", code="busy") from exc
 
 
 def check_room(room: Room | None, service: Service) -> None:
@@ -151,7 +151,7 @@ def check_bookable(
     )
     reason = refusal(schedule, spec, start, rules, rooms)
     if reason is not None and reason.is_collision:
-        raise Conflict(rules.explain(reason))
+        raise Conflict(rules.explain(reason), code=str(reason))
     if reason is not None:
         raise ValidationError({reason.field: [rules.explain(reason)]})
     if rooms is None:

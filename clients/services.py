@@ -22,6 +22,7 @@ from clinic.accounts import (
     send_account_mail,
     user_for_link,
 )
+from clinic.models import IdempotentRequest
 
 User = get_user_model()
 
@@ -294,8 +295,8 @@ def anonymise_client_record(client: Client) -> Client:
     pronouns, emergency contact and staff notes are blanked and marketing consent withdrawn.
     Intakes (clinical fields, reported trigger points) stay as they are. The login, when there
     is one, is deactivated and scrubbed (username `anonymised-<id>`, no email, names or usable
-    password), its API tokens deleted and its failed-login records (which hold the username)
-    removed. Running it again changes nothing further.
+    password), its API tokens and stored idempotent answers deleted and its failed-login
+    records (which hold the username) removed. Running it again changes nothing further.
 
     Only the client's own app is touched here: privacy.services.anonymise_client cancels
     their future bookings and calls this in the same transaction."""
@@ -313,6 +314,7 @@ def anonymise_client_record(client: Client) -> Client:
         for model in (AccessAttempt, AccessFailureLog, AccessLog):
             model.objects.filter(username=old_username).delete()
         revoke_all_tokens(user)
+        IdempotentRequest.objects.filter(user=user).delete()  # stored answers hold their data
         user.username = f"anonymised-{user.pk}"
         user.email = user.first_name = user.last_name = ""
         user.is_active = False

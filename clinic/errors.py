@@ -18,10 +18,14 @@ class DomainError(Exception):
 
 class Conflict(DomainError):
     """The request collides with the state of things (a taken slot, an offer no longer open):
-    the API answers 409. `constraint` names the database constraint that refused it, if any."""
+    the API answers 409. `constraint` names the database constraint that refused it, if any;
+    `code` names the collision for programs (the constraint, else a short word)."""
 
     default_message = "This collides with another booking."
 
-    def __init__(self, message: str | None = None, *, constraint: str | None = None):
+    def __init__(
+        self, message: str | None = None, *, constraint: str | None = None, code: str | None = None
+    ):
         super().__init__(message)
         self.constraint = constraint
+        self.code = code or constraint or "conflict"

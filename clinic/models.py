@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
@@ -240,3 +241,27 @@ def last_known_clinic_timezone():
 
 def forget_clinic_timezone() -> None:
     _cached["tz"] = None
+
+
+class IdempotentRequest(models.Model):
+    """A create made with an `Idempotency-Key` (clinic.api.idempotency): for 24 hours, a retry
+    by the same user with the same key on the same route replays this answer. Only successful
+    answers are kept; a refused request leaves no row, so its retry is tried afresh."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="idempotent_requests"
+    )
+    key = models.CharField(max_length=255)
+    route = models.CharField(max_length=255, help_text="The request's path.")
+    fingerprint = models.CharField(max_length=64, help_text="SHA-256 of the request body.")
+    status_code = models.PositiveSmallIntegerField(null=True)
+    body = models.JSONField(null=True, encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key", "route"], name="idempotent_request_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.route} {self.key}"

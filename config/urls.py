@@ -3,10 +3,32 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from clinic.api.views import json_not_found, json_server_error
+from clinic.api.views import ApiRootView, json_not_found, json_server_error
 from reports.metrics import metrics_view
 
+RESOURCES = {
+    "health": "health",
+    "auth_token": "auth-token",
+    "auth_register": "auth-register",
+    "auth_me": "auth-me",
+    "clinic": "clinic",
+    "services": "service-list",
+    "therapists": "therapist-list",
+    "clients": "client-list",
+    "availability": "availability",
+    "bookings": "booking-list",
+    "booking_series": "booking-series-list",
+    "rooms": "room-list",
+    "waitlist": "waitlist-entry-list",
+    "waitlist_offers": "waitlist-offer-list",
+    "treatment_notes": "treatment-note-list",
+    "reports": "reports",
+    "schema": "schema",
+    "docs": "swagger-ui",
+}
+
 api_v1 = [
+    path("", ApiRootView.as_view(resources=RESOURCES), name="api-root"),
     path("", include("clinic.api.urls")),
     path("", include("therapists.api.urls")),
     path("", include("clients.api.urls")),

@@ -13,13 +13,17 @@ identifying strings (names, email, intake and chart text): nothing of a record a
 see may leak through a list, a filter, a search, an ordering or an error message.
 """
 
+import functools
+import re
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from urllib.parse import urlsplit
 
 import pytest
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.utils import timezone
+from drf_spectacular.generators import SchemaGenerator
 
 from bookings.models import BookingSeries, Room
 from clinic.accounts import issue_token
@@ -45,6 +49,7 @@ class Rule:
 # fmt: off
 RULES = [
     # method    url                                               anon cl_a cl_b th_a th_o admin
+    Rule("get",    T,                                              (200, 200, 200, 200, 200, 200)),
     Rule("get",    T + "health/",                                  (200, 200, 200, 200, 200, 200)),
     Rule("get",    T + "health/live/",                             (200, 200, 200, 200, 200, 200)),
     # No worker or beat runs here: not ready, for everyone alike.
@@ -166,6 +171,8 @@ PROBES = [
     Rule("get", T + "treatment-notes/?client={client_a}",          (401, 403, 403, 200, 404, 200)),
     Rule("get", T + "treatment-notes/?booking={booking_chart}",    (401, 403, 403, 200, 200, 200)),
     Rule("get", T + "treatment-notes/?ordering=booking__start",    (401, 403, 403, 200, 200, 200)),
+    Rule("get", T + "bookings/?search=Bravo",                      (401, 200, 200, 200, 200, 200)),
+    Rule("get", T + "treatment-notes/?search=Bravo",               (401, 403, 403, 200, 200, 200)),
     Rule("post", T + "treatment-notes/",                           (401, 403, 403, 400, 201, 403), "note_for_b"),
     Rule("post", T + "bookings/",                                  (401, 400, 201, 403, 403, 201), "booking_for_b"),
 ]
@@ -451,6 +458,35 @@ def test_role_gets_the_intended_answer_and_nothing_more(world, db, rule, role, e
         f"{response.content[:300]!r}"
     )
     _assert_nothing_leaks(response, role, rule)
+    _assert_documented(response, rule, rule.url.format(**world.ids))
+
+
+@functools.cache
+def _documented_statuses():
+    """(path regex, method, statuses) for every operation of the published schema."""
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    operations = []
+    for path, item in schema["paths"].items():
+        parts = re.split(r"(\{\w+\})", path)
+        regex = "".join("[^/]+" if part.startswith("{") else re.escape(part) for part in parts)
+        for method, operation in item.items():
+            operations.append((re.compile(f"^{regex}$"), method, set(operation["responses"])))
+    return operations
+
+
+def _assert_documented(response, rule: Rule, url: str) -> None:
+    """The schema documents the status every role was answered (clients rely on it)."""
+    path = urlsplit(url).path
+    for pattern, method, statuses in _documented_statuses():
+        if method == rule.method and pattern.match(path):
+            assert str(response.status_code) in statuses, (
+                f"{rule.method.upper()} {path} answered {response.status_code}, the schema "
+                f"documents {sorted(statuses)}"
+            )
+            return
+    # A method the route does not offer (DELETE on rooms) is no operation; the path must be.
+    paths = [pattern for pattern, _, _ in _documented_statuses() if pattern.match(path)]
+    assert paths, f"{path} is not in the schema"
 
 
 def _api_routes(patterns=None, prefix=""):

@@ -16,13 +16,26 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import response_schema_conformance
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from clinic import heartbeat
 from clinic.accounts import issue_token
 from config.wsgi import application
 from tests import factories
 
+# No 5xx; and every answer is one the schema documents: its status, media type, headers, body.
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+]
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "6"))
 FUZZ_SETTINGS = hypothesis_settings(
     max_examples=EXAMPLES,
@@ -76,7 +89,7 @@ def fuzz_every_operation(schema, user) -> list[str]:
                 token = issue_token(user, otp_verified=True)[1]
                 case.call_and_validate(
                     headers={"Authorization": f"Token {token}"},
-                    checks=[not_a_server_error, response_schema_conformance],
+                    checks=CHECKS,
                 )
 
             try:

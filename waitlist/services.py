@@ -330,9 +330,11 @@ def _accept(offer: WaitlistOffer, *, actor, now) -> Booking:
             .get(pk=offer.pk)
         )
         if locked.status != OfferStatus.OFFERED:
-            raise Conflict(f"This offer is no longer open (it is {locked.status}).")
+            raise Conflict(
+                f"This offer is no longer open (it is {locked.status}).", code="offer_closed"
+            )
         if locked.hold_until <= now:
-            raise Conflict("This offer has expired.")
+            raise Conflict("This offer has expired.", code="offer_expired")
         entry = locked.entry
         try:
             booking = services.create_booking(
@@ -344,7 +346,7 @@ def _accept(offer: WaitlistOffer, *, actor, now) -> Booking:
                 notes="From the waitlist",
             )
         except Conflict as exc:
-            raise SlotTaken(f"This slot has just been taken. {exc}") from exc
+            raise SlotTaken(f"This slot has just been taken. {exc}", code=exc.code) from exc
         locked.status = OfferStatus.ACCEPTED
         locked.booking = booking
         locked.save(update_fields=["status", "booking"])
@@ -365,7 +367,9 @@ def decline(offer: WaitlistOffer) -> WaitlistOffer:
     with transaction.atomic():
         locked = WaitlistOffer.objects.select_for_update().get(pk=offer.pk)
         if locked.status != OfferStatus.OFFERED:
-            raise Conflict(f"This offer is no longer open (it is {locked.status}).")
+            raise Conflict(
+                f"This offer is no longer open (it is {locked.status}).", code="offer_closed"
+            )
         locked.status = OfferStatus.DECLINED
         locked.save(update_fields=["status"])
         WaitlistEntry.objects.filter(pk=locked.entry_id, status=WaitlistStatus.OFFERED).update(

@@ -20,6 +20,7 @@ from bookings.api.serializers import (
 )
 from bookings.models import CancelledBy
 from clients.selectors import active_flags_by_client
+from clinic.api.idempotency import idempotent
 from clinic.roles import Role
 
 BOOKING_DESCRIPTION = (
@@ -45,6 +46,12 @@ class BookingViewSet(
     missing_client_message = "Say whom the booking is for."
     ordering_fields = ["start", "created_at", "status", "id"]
     ordering = ["start", "id"]
+    search_fields = [
+        "client__first_name",
+        "client__last_name",
+        "therapist__display_name",
+        "service__name",
+    ]
 
     def get_queryset(self):
         bookings = selectors.bookings_visible_to(self.request.user)
@@ -80,6 +87,7 @@ class BookingViewSet(
             "409 when no suitable room is free."
         ),
     )
+    @idempotent
     def create(self, request, *args, **kwargs):
         client, data = self.payload_for_client(BookingCreateSerializer)
         if data.get("room") is not None and self.role != Role.ADMIN:

@@ -4,16 +4,16 @@ import django_filters
 
 from bookings.api.serializers import local_midnight
 from bookings.models import Booking, BookingStatus
-from clinic.api.fields import DayFilter, FilterSet, InstantFilter
+from clinic.api.fields import DayFilter, FilterSet, IdFilter, InstantFilter
 
 
 class BookingFilter(FilterSet):
     """Ids are plain numbers, not validated choices: filtering by a record the caller may not
     see gives an empty list, never a hint that it exists."""
 
-    therapist = django_filters.NumberFilter(field_name="therapist_id")
-    client = django_filters.NumberFilter(field_name="client_id")
-    service = django_filters.NumberFilter(field_name="service_id")
+    therapist = IdFilter(field_name="therapist_id")
+    client = IdFilter(field_name="client_id")
+    service = IdFilter(field_name="service_id")
     status = django_filters.MultipleChoiceFilter(choices=BookingStatus.choices)
     start_after = InstantFilter(
         field_name="start", lookup_expr="gte", label="Starting at or after (naive = clinic time)"

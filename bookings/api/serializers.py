@@ -49,10 +49,23 @@ class BookingEventSerializer(ModelSerializer):
         read_only_fields = fields
 
 
+class BlankAsNullChoiceField(serializers.ChoiceField):
+    """A choice the model stores as "" when it does not apply: answered as null."""
+
+    def to_representation(self, value):
+        return super().to_representation(value) if value else None
+
+
 class BookingSerializer(ModelSerializer):
     """A booking. `flags` (the client's contraindications) and `events` (history) are for
     staff only: the booking's therapist and admins."""
 
+    cancelled_by = BlankAsNullChoiceField(
+        choices=CancelledBy.choices,
+        allow_null=True,
+        read_only=True,
+        help_text="Who initiated the cancellation: `client` or `clinic`; null unless cancelled.",
+    )
     flags = serializers.SerializerMethodField()
     events = BookingEventSerializer(many=True, read_only=True, required=False)
 
@@ -89,7 +102,9 @@ class BookingSerializer(ModelSerializer):
 
     def get_fields(self):
         fields = super().get_fields()
-        if not self.context.get("staff", True):
+        # The schema declares every field any role receives (staff-only ones are optional).
+        describing = getattr(self.context.get("view"), "swagger_fake_view", False)
+        if not self.context.get("staff", True) and not describing:
             for name in self.STAFF_ONLY:
                 fields.pop(name, None)
         return fields
@@ -282,6 +297,7 @@ class SeriesCreatedSerializer(serializers.Serializer):
 
 class SeriesConflictSerializer(serializers.Serializer):
     detail = serializers.CharField()
+    conflict = serializers.CharField(help_text="`series`: the visits in `collided` collided.")
     collided = CollidedSerializer(many=True)
 
 

@@ -16,12 +16,13 @@ from bookings.api.serializers import (
     SeriesCreateSerializer,
     SeriesSerializer,
 )
+from clinic.api.idempotency import idempotent
 from clinic.roles import Role
 
 SERIES_EXAMPLE = {
     "therapist": 3,
     "service": 2,
-    "start": "2026-06-02T10:00",
+    "start": "2026-06-02T10:00:00-04:00",
     "every_weeks": 1,
     "count": 6,
     "mode": "book_what_fits",
@@ -69,7 +70,11 @@ class BookingSeriesViewSet(
             OpenApiExample("Six weekly visits", value=SERIES_EXAMPLE, request_only=True),
             OpenApiExample(
                 "Until a date, every two weeks",
-                value={**SERIES_EXAMPLE, "count": None, "until": "2026-08-25", "every_weeks": 2},
+                value={
+                    **{key: value for key, value in SERIES_EXAMPLE.items() if key != "count"},
+                    "until": "2026-08-25",
+                    "every_weeks": 2,
+                },
                 request_only=True,
             ),
             OpenApiExample(
@@ -97,12 +102,13 @@ class BookingSeriesViewSet(
             "none can)."
         ),
     )
+    @idempotent
     def create(self, request, *args, **kwargs):
         client, data = self.payload_for_client(SeriesCreateSerializer)
         try:
             result = series.create_series(client=client, actor=request.user, **data)
         except series.SeriesConflict as exc:
-            body = {"detail": str(exc), "collided": exc.collided}
+            body = {"detail": str(exc), "conflict": exc.code, "collided": exc.collided}
             return Response(SeriesConflictSerializer(body).data, status=status.HTTP_409_CONFLICT)
         body = {"id": result.series.pk, "booked": result.booked, "collided": result.collided}
         context = self.get_serializer_context()
@@ -114,7 +120,7 @@ class BookingSeriesViewSet(
         examples=[
             OpenApiExample(
                 "The rest of the series",
-                value={"from": "2026-07-01T00:00", "reason": "Moving away"},
+                value={"from": "2026-07-01T00:00:00-04:00", "reason": "Moving away"},
                 request_only=True,
             )
         ],

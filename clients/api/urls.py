@@ -5,7 +5,7 @@ from clients.api import views
 
 router = SimpleRouter()
 router.register("clients", views.ClientViewSet, basename="client")
-router.register(r"clients/(?P<client_pk>\d+)/intakes", views.IntakeViewSet, basename="intake")
+router.register(r"clients/(?P<client_id>\d+)/intakes", views.IntakeViewSet, basename="intake")
 
 urlpatterns = [
     path("auth/register/", views.RegisterView.as_view(), name="auth-register"),

@@ -130,15 +130,15 @@ class ClientViewSet(
         serializer.instance = update_client(client, **fields)
 
 
-CLIENT_PK = OpenApiParameter(
-    "client_pk", OpenApiTypes.INT, OpenApiParameter.PATH, description="The client's id."
+CLIENT_ID = OpenApiParameter(
+    "client_id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The client's id."
 )
 
 
 @extend_schema_view(
-    list=extend_schema(parameters=[CLIENT_PK]),
-    create=extend_schema(parameters=[CLIENT_PK]),
-    retrieve=extend_schema(parameters=[CLIENT_PK]),
+    list=extend_schema(parameters=[CLIENT_ID]),
+    create=extend_schema(parameters=[CLIENT_ID]),
+    retrieve=extend_schema(parameters=[CLIENT_ID]),
 )
 class IntakeViewSet(
     audit.AuditedReadsMixin,
@@ -158,7 +158,7 @@ class IntakeViewSet(
 
     @cached_property
     def client(self):
-        return get_object_or_404(visible_clients(self.request.user), pk=self.kwargs["client_pk"])
+        return get_object_or_404(visible_clients(self.request.user), pk=self.kwargs["client_id"])
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):

@@ -51,6 +51,7 @@ class SessionSerializer(serializers.ModelSerializer):
     class Meta:
         model = ApiToken
         fields = ["id", "prefix", "created", "last_used", "expires", "user_agent", "current"]
+        read_only_fields = fields
 
     def get_current(self, token) -> bool:
         current = _current_token(self.context["request"])
@@ -195,7 +196,7 @@ class TwoFactorView(APIView):
         }
         return Response(TwoFactorStart(data).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=OtpSerializer, responses={204: None})
+    @extend_schema(request=OtpSerializer, responses={204: None, 400: None})
     def delete(self, request):
         serializer = OtpSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

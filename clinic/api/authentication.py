@@ -1,8 +1,6 @@
 """`Authorization: Token <key>`: the API's sign-ins (clinic.accounts), which expire and can be
 revoked. A token of an inactive user, an expired or a revoked one answers 401."""
 
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
@@ -44,15 +42,3 @@ class ApiTokenAuthentication(BaseAuthentication):
 
     def authenticate_header(self, request):
         return self.keyword
-
-
-class ApiTokenScheme(OpenApiAuthenticationExtension):
-    """The schema documents `Authorization: Token <key>`, as DRF's TokenAuthentication was."""
-
-    target_class = ApiTokenAuthentication
-    name = "tokenAuth"
-
-    def get_security_definition(self, auto_schema):
-        return build_bearer_security_scheme_object(
-            header_name="Authorization", token_prefix=self.target.keyword
-        )

@@ -15,6 +15,8 @@ from clinic.unavailable import RETRY_AFTER_SECONDS, UNAVAILABLE_MESSAGE, is_data
 
 
 class ConflictError(exceptions.APIException):
+    """A 409: `{"detail": <for people>, "conflict": <the collision's code, for programs>}`."""
+
     status_code = status.HTTP_409_CONFLICT
     default_detail = Conflict.default_message
     default_code = "conflict"
@@ -45,7 +47,7 @@ class DatabaseUnavailable(exceptions.APIException):
 def as_api_exception(exc: DomainError) -> exceptions.APIException:
     """A domain error as DRF's: a Conflict is a 409, any other refusal a 400."""
     if isinstance(exc, Conflict):
-        return ConflictError(exc.message)
+        return ConflictError(exc.message, code=exc.code)
     return RefusedError(exc.message)
 
 
@@ -74,4 +76,7 @@ def exception_handler(exc, context):
         exc = PayloadTooLarge()
     elif isinstance(exc, SuspiciousOperation):  # too many form fields or files
         exc = exceptions.ParseError(str(exc))
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    if isinstance(exc, ConflictError) and response is not None:
+        response.data = {"detail": response.data["detail"], "conflict": exc.detail.code}
+    return response

@@ -24,6 +24,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django_filters.fields import IsoDateTimeField
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from clinic.models import Clinic
@@ -282,3 +284,10 @@ class ModelSerializer(serializers.ModelSerializer):
         models.DateTimeField: InstantField,
         models.DateField: DayField,
     }
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class IdFilter(django_filters.Filter):
+    """A record's id in a query: an integer (`1.5` or `x` is a 400 naming the filter)."""
+
+    field_class = forms.IntegerField

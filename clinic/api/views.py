@@ -3,15 +3,21 @@ from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
 from django.db import connection
 from django.http import JsonResponse
-from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
+from django.urls import reverse
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import exceptions, generics, permissions, serializers, status, viewsets
-from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework.authtoken.serializers import AuthTokenSerializer as CredentialsSerializer
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from clinic import heartbeat, two_factor
 from clinic.accounts import issue_token
-from clinic.api import parsers
 from clinic.api.authentication import EnrolmentRequired
 from clinic.api.filters import ServiceFilter
 from clinic.api.permissions import IsAdminOrReadOnly
@@ -42,6 +48,16 @@ def _check_broker() -> str:
         return "ok"
     except Exception:
         return "down"
+
+
+HEALTH = inline_serializer(
+    "Health",
+    {
+        "status": serializers.ChoiceField(choices=["ok", "down"]),
+        "database": serializers.ChoiceField(choices=["ok", "down"]),
+        "broker": serializers.ChoiceField(choices=["ok", "down"]),
+    },
+)
 
 
 class _ProbeView(APIView):
@@ -98,14 +114,13 @@ class HealthView(_ProbeView):
     else 503."""
 
     @extend_schema(
-        responses=inline_serializer(
-            "Health",
-            {
-                "status": serializers.CharField(),
-                "database": serializers.CharField(),
-                "broker": serializers.CharField(),
-            },
-        )
+        responses={
+            status_code: OpenApiResponse(HEALTH, description=description)
+            for status_code, description in (
+                (200, "The database and the broker answer."),
+                (503, "The database or the broker is down (`down` says which)."),
+            )
+        }
     )
     def get(self, request):
         return _answer({"database": _check_database(), "broker": _check_broker()})
@@ -129,7 +144,9 @@ class OtpInvalid(exceptions.AuthenticationFailed):
     default_code = "otp_invalid"
 
 
-class TokenRequestSerializer(AuthTokenSerializer):
+class AuthTokenSerializer(CredentialsSerializer):
+    """Username, password and, for accounts that have it, a two-factor code."""
+
     otp = serializers.CharField(
         required=False,
         allow_blank=True,
@@ -149,15 +166,14 @@ class TokenView(generics.GenericAPIView):
     """
 
     permission_classes = [permissions.AllowAny]
-    serializer_class = TokenRequestSerializer
+    serializer_class = AuthTokenSerializer
     throttle_classes = [ResilientScopedRateThrottle]
     throttle_scope = "auth"
-    # ObtainAuthToken sets DRF's own parsers: ours, in its order.
-    parser_classes = [parsers.FormParser, parsers.MultiPartParser, parsers.JSONParser]
+    parser_classes = api_settings.DEFAULT_PARSER_CLASSES  # DRF's own view also takes forms
 
     @extend_schema(
         responses=inline_serializer(
-            "Token",
+            "AuthToken",
             {
                 "token": serializers.CharField(),
                 "expiry": serializers.DateTimeField(),
@@ -166,8 +182,11 @@ class TokenView(generics.GenericAPIView):
         ),
     )
     def post(self, request, *args, **kwargs):
-        credentials = {"username": str(request.data.get("username", ""))}
-        if AxesProxyHandler.is_locked(request._request, credentials):
+        body = request.data if isinstance(request.data, dict) else {}  # a list: the 400 below
+        credentials = {"username": str(body.get("username", ""))}
+        # A NUL byte cannot reach PostgreSQL (the lockout lookup); the serializer refuses it.
+        clean = "\x00" not in credentials["username"]
+        if clean and AxesProxyHandler.is_locked(request._request, credentials):
             minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
             raise LockedOut(
                 "Too many failed login attempts for this account from your address. "
@@ -294,3 +313,22 @@ def json_server_error(request):
     from django.views.defaults import server_error
 
     return server_error(request)
+
+
+class ApiRootView(APIView):
+    """The API's front door: every resource's URL, the schema and the docs. `resources` maps a
+    name to a URL name (set in config.urls, which knows every app)."""
+
+    permission_classes = [permissions.AllowAny]
+    authentication_classes: list = []
+    resources: dict[str, str] = {}
+
+    def get_serializer_class(self):  # the schema's shape of this answer
+        fields = {name: serializers.URLField() for name in self.resources}
+        return type(inline_serializer("ApiRoot", fields))
+
+    @extend_schema(operation_id="api_root", summary="The API's resources", tags=["api"])
+    def get(self, request):
+        return Response(
+            {name: request.build_absolute_uri(reverse(url)) for name, url in self.resources.items()}
+        )

@@ -1,6 +1,7 @@
 """`GET /api/v1/bookings/{id}/reminders/`: the booking's reminders, for the people it concerns."""
 
 from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics
 
 from bookings.models import Booking
@@ -27,13 +28,13 @@ class StaffReminderSerializer(ReminderSerializer):
         read_only_fields = fields
 
 
+@extend_schema(tags=["reminders"])
 class BookingRemindersView(generics.ListAPIView):
     """The booking's reminders, soonest first: admin, the booking's client and therapist.
     A booking the caller may not see answers 404."""
 
     filterset_fields = ["status", "channel"]
     ordering_fields = ["due_at"]
-    search_fields: list = []
 
     def get_booking(self) -> Booking:
         if not hasattr(self, "_booking"):

@@ -28,10 +28,11 @@ class ClientExportView(APIView):
     else finds no such client (404). Every export is in the audit log."""
 
     @extend_schema(
+        operation_id="clients_export",
         responses={200: OpenApiTypes.OBJECT, 403: OpenApiResponse(), 404: NOT_YOURS},
     )
-    def get(self, request, client_id: int):
-        client = get_object_or_404(visible_clients(request.user), pk=client_id)
+    def get(self, request, pk: int):
+        client = get_object_or_404(visible_clients(request.user), pk=pk)
         if not may_export_client(request.user, client):
             raise PermissionDenied("Only the client and the clinic's admins can export this.")
         with transaction.atomic():
@@ -48,11 +49,12 @@ class ClientAnonymiseView(APIView):
     therapist gets 403, anyone else 404."""
 
     @extend_schema(
+        operation_id="clients_anonymise",
         request=None,
         responses={200: ClientDetailSerializer, 403: OpenApiResponse(), 404: NOT_YOURS},
     )
-    def post(self, request, client_id: int):
-        client = get_object_or_404(visible_clients(request.user), pk=client_id)
+    def post(self, request, pk: int):
+        client = get_object_or_404(visible_clients(request.user), pk=pk)
         if not is_admin(request.user):
             raise PermissionDenied("Only the clinic's admins can anonymise a client.")
         with transaction.atomic():

@@ -1,9 +1,12 @@
 import csv
 import io
 
+from django.http import Http404
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import renderers, serializers
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -111,6 +114,49 @@ class ReportSerializer(serializers.Serializer):
     clients = ClientMixSerializer()
 
 
+ROW_EXAMPLE = {
+    "bookings": 14,
+    "completed": 11,
+    "cancelled": 2,
+    "late_cancellations": 1,
+    "clinic_cancellations": 0,
+    "no_shows": 1,
+    "booked_minutes": 840,
+    "working_minutes": 1200,
+    "revenue": "1045.00",
+    "utilisation": 0.7,
+    "no_show_rate": 0.0714,
+    "late_cancellation_rate": 0.0714,
+}
+BREAKDOWN_EXAMPLE = {
+    "service": 2,
+    "service__name": "Trigger point therapy, 60 min",
+    "service__modality": "trigger_point",
+    "bookings": 14,
+    "completed": 11,
+    "no_shows": 1,
+    "cancelled": 2,
+    "revenue": "1045.00",
+}
+BY_SERVICE_ONLY = ("service", "service__name")
+REPORT_EXAMPLE = {
+    "start": "2026-03-01",
+    "end": "2026-03-31",
+    "period": "week",
+    "timezone": "America/Toronto",
+    "rows": [
+        {"period": "2026-03-02", "therapist": 1, "therapist_name": "Tess", **ROW_EXAMPLE},
+    ],
+    "totals": ROW_EXAMPLE,
+    "by_service": [BREAKDOWN_EXAMPLE],
+    "by_modality": [
+        {key: value for key, value in BREAKDOWN_EXAMPLE.items() if key not in BY_SERVICE_ONLY}
+    ],
+    "clients": {"new": 3, "returning": 8},
+}
+VALIDATION_ERROR_REF = {"$ref": "#/components/schemas/ValidationError"}
+
+
 class ReportView(APIView):
     """Clinic report for admins: per period and therapist, utilisation, bookings by service and
     modality, no-show and late-cancellation rates, revenue, new versus returning clients.
@@ -119,15 +165,33 @@ class ReportView(APIView):
     permission_classes = [IsAdmin]
     renderer_classes = [renderers.JSONRenderer, renderers.BrowsableAPIRenderer, CSVRenderer]
 
+    def perform_content_negotiation(self, request, force=False):
+        # DRF answers an unknown `?format=` with a 404; it is a bad parameter, a 400 naming it.
+        try:
+            return super().perform_content_negotiation(request, force=force)
+        except Http404:
+            raise ValidationError({"format": ["Give `json` or `csv`."]}) from None
+
     @extend_schema(
         parameters=[ReportQuerySerializer],
-        responses={200: ReportSerializer},
+        responses={
+            (200, "application/json"): ReportSerializer,
+            (200, "text/csv"): OpenApiResponse(
+                OpenApiTypes.STR, description="`?format=csv`: the rows, one a line, with a header."
+            ),
+            (400, "application/json"): OpenApiResponse(VALIDATION_ERROR_REF),
+            (400, "text/csv"): OpenApiResponse(
+                OpenApiTypes.STR, description="`?format=csv`: `field,message` lines."
+            ),
+        },
         examples=[
             OpenApiExample(
                 "March by week",
                 summary="GET /api/v1/reports/?start=2026-03-01&end=2026-03-31&period=week",
-                value={"period": "week", "rows": [{"therapist": 1, "utilisation": 0.72}]},
+                value=REPORT_EXAMPLE,
                 response_only=True,
+                status_codes=["200"],
+                media_type="application/json",
             )
         ],
     )

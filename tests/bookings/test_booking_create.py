@@ -235,6 +235,17 @@ class TestCollisions:
         self.assert_conflict(post_as_client(world, payload(world)), "already booked")
         assert Booking.objects.count() == 1
 
+    def test_the_409_body_names_the_collision_for_programs(self, world):
+        book(world, client=world.client_b)
+
+        response = post_as_client(world, payload(world))
+
+        assert response.status_code == 409
+        assert response.json() == {
+            "detail": "This therapist is already booked then.",
+            "conflict": "busy",
+        }
+
     def test_overlapping_the_other_bookings_buffer_is_409(self, world):
         book(world, client=world.client_b)  # blocks 10:00-11:15
 

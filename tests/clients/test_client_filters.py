@@ -171,5 +171,6 @@ class TestOrdering:
     def test_ordering_by_staff_notes_is_not_offered(self, cast):
         response = api_for(cast, "client_a").get("/api/v1/clients/?ordering=staff_notes")
 
-        # Unknown orderings are ignored: the result is the caller's own record.
-        assert [r["id"] for r in response.json()["results"]] == [cast.client_a.pk]
+        # An ordering that is not offered is refused, naming the parameter (and no data).
+        assert response.status_code == 400
+        assert list(response.json()) == ["ordering"]

@@ -181,3 +181,10 @@ def test_only_admins_see_reports(anon, clinic):
     assert anon.get(URL).status_code == 401
     assert factories.api_as(therapist.user).get(URL).status_code == 403
     assert factories.api_as(client.user).get(URL).status_code == 403
+
+
+def test_an_unknown_format_is_a_400_naming_it(admin_api, week):
+    response = admin_api.get(URL, {**WEEK, "format": "xlsx"})
+
+    assert response.status_code == 400
+    assert response.json() == {"format": ["Give `json` or `csv`."]}

@@ -367,7 +367,8 @@ class TestOneBadEntryStopsNobody:
         assert response.status_code == 400
         assert response.json() == {
             "latest_date": [
-                "The clinic books at most 90 days ahead: choose a last day on or before 2026-08-02."
+                "The waitlist reaches the booking horizon: give a date between 2025-05-04 and "
+                "2026-08-02."
             ]
         }
 

@@ -6,12 +6,12 @@ from therapists.api import views
 router = SimpleRouter()
 router.register("therapists", views.TherapistViewSet, basename="therapist")
 router.register(
-    r"therapists/(?P<therapist_pk>[0-9]+)/working-hours",
+    r"therapists/(?P<therapist_id>[0-9]+)/working-hours",
     views.WorkingHoursViewSet,
     basename="therapist-working-hours",
 )
 router.register(
-    r"therapists/(?P<therapist_pk>[0-9]+)/time-off",
+    r"therapists/(?P<therapist_id>[0-9]+)/time-off",
     views.TimeOffViewSet,
     basename="therapist-time-off",
 )

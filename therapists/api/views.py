@@ -113,7 +113,7 @@ class TherapistViewSet(viewsets.ModelViewSet):
 
 
 THERAPIST_PATH = OpenApiParameter(
-    "therapist_pk", OpenApiTypes.INT, OpenApiParameter.PATH, description="The therapist's id."
+    "therapist_id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The therapist's id."
 )
 
 
@@ -135,7 +135,7 @@ class TherapistScheduleViewSet(viewsets.ModelViewSet):
             if not is_admin(self.request.user):
                 me = therapist_of(self.request.user)
                 visible = visible.filter(pk=me.pk) if me else visible.none()
-            self._therapist = get_object_or_404(visible, pk=self.kwargs["therapist_pk"])
+            self._therapist = get_object_or_404(visible, pk=self.kwargs["therapist_id"])
         return self._therapist
 
     def get_queryset(self):
@@ -213,7 +213,11 @@ class CalendarTokenView(APIView):
     def get(self, request, pk: int):
         return self.link(request, self.therapist(request, pk))
 
-    @extend_schema(request=None, responses=CalendarLinkSerializer)
+    @extend_schema(
+        operation_id="therapists_calendar_token_rotate",
+        request=None,
+        responses=CalendarLinkSerializer,
+    )
     def post(self, request, pk: int):
         therapist = services.rotate_calendar_token(self.therapist(request, pk))
         return self.link(request, therapist)

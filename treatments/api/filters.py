@@ -1,18 +1,9 @@
-import django_filters.rest_framework as filters
-from django import forms
 from django.http import Http404
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
 
-from clinic.api.fields import FilterSet, StrictBooleanFilter
+from clinic.api.fields import FilterSet, IdFilter, StrictBooleanFilter
 from clinic.roles import is_admin, therapist_of
 from treatments import selectors
 from treatments.models import TreatmentNote
-
-
-@extend_schema_field(OpenApiTypes.INT)
-class IdFilter(filters.Filter):
-    field_class = forms.IntegerField
 
 
 class TreatmentNoteFilter(FilterSet):

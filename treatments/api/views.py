@@ -30,6 +30,7 @@ class TreatmentNoteViewSet(audit.AuditedViewSetMixin, viewsets.ModelViewSet):
     permission_classes = [permissions.IsAuthenticated, ChartAccess]
     filterset_class = TreatmentNoteFilter
     ordering_fields = ["created_at", "signed_at", "booking__start"]
+    search_fields = ["booking__client__first_name", "booking__client__last_name"]
     ordering = ["-created_at", "-id"]
 
     def get_queryset(self):
@@ -86,7 +87,12 @@ class TreatmentNoteViewSet(audit.AuditedViewSetMixin, viewsets.ModelViewSet):
                 user=request.user, note=note, text=serializer.validated_data["text"]
             )
             audit.record(request, audit.AuditAction.AMEND, note)
-        return Response(AmendmentSerializer(amendment).data, status=status.HTTP_201_CREATED)
+        # Amendments have no page of their own: they are listed on the note's amendments.
+        return Response(
+            AmendmentSerializer(amendment).data,
+            status=status.HTTP_201_CREATED,
+            headers={"Location": request.build_absolute_uri(request.path)},
+        )
 
 
 class TriggerPointProgressView(APIView):

@@ -1,5 +1,6 @@
 """`/waitlist/` and `/waitlist-offers/`: joining and leaving the waitlist, answering offers."""
 
+from django.urls import reverse
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -7,6 +8,7 @@ from rest_framework.response import Response
 
 from bookings.api.common import ForClientMixin
 from bookings.api.serializers import BookingSerializer
+from clinic.api.idempotency import idempotent
 from waitlist import selectors, services
 from waitlist.api.serializers import WaitlistEntrySerializer, WaitlistOfferSerializer
 
@@ -87,11 +89,17 @@ class WaitlistOfferViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=None, responses={201: BookingSerializer, 404: None, 409: None})
     @action(detail=True, methods=["post"])
+    @idempotent
     def accept(self, request, pk=None):
         """Book the offered slot (the booking starts as `requested`)."""
         booking = services.accept(self.get_object(), actor=request.user)
         context = {"request": request, "staff": False}
-        return Response(BookingSerializer(booking, context=context).data, status=201)
+        location = request.build_absolute_uri(reverse("booking-detail", args=[booking.pk]))
+        return Response(
+            BookingSerializer(booking, context=context).data,
+            status=201,
+            headers={"Location": location},
+        )
 
     @extend_schema(request=None, responses={200: WaitlistOfferSerializer, 409: None})
     @action(detail=True, methods=["post"])

@@ -17,7 +17,6 @@ import argparse
 import http.client
 import json
 import os
-import secrets
 import signal
 import socket
 import statistics
@@ -84,9 +83,9 @@ def seed(users_needed: int):
     from django.contrib.auth import get_user_model
     from django.contrib.auth.hashers import make_password
     from django.core.management import call_command
-    from rest_framework.authtoken.models import Token
 
     from clients.models import Client
+    from clinic.accounts import issue_token
     from clinic.models import Clinic, Modality, Service
     from therapists.models import Therapist, WorkingHours
 
@@ -123,8 +122,8 @@ def seed(users_needed: int):
     Client.objects.bulk_create(
         Client(user=u, first_name=f"Client{i}", last_name="Bench") for i, u in enumerate(users)
     )
-    tokens = Token.objects.bulk_create(Token(user=u, key=secrets.token_hex(20)) for u in users)
-    return clinic.tz, service.pk, [t.pk for t in therapists], [t.key for t in tokens]
+    keys = [issue_token(u)[1] for u in users]  # each an expiring API sign-in
+    return clinic.tz, service.pk, [t.pk for t in therapists], keys
 
 
 def free_port() -> int:

@@ -18,7 +18,6 @@ import argparse
 import csv
 import json
 import os
-import secrets
 import signal
 import socket
 import subprocess
@@ -84,10 +83,10 @@ def seed() -> dict:
     from django.contrib.auth import get_user_model
     from django.contrib.auth.hashers import make_password
     from django.core.management import call_command
-    from rest_framework.authtoken.models import Token
 
     from bookings.models import Booking
     from clients.models import Client, Intake
+    from clinic.accounts import issue_token
     from clinic.models import Clinic, Modality, Service
     from therapists.models import Therapist, WorkingHours
 
@@ -138,10 +137,8 @@ def seed() -> dict:
         )
         for i, c in enumerate(clients)
     )
-    tokens = Token.objects.bulk_create(Token(user=u, key=secrets.token_hex(20)) for u in users)
-    rmt_tokens = Token.objects.bulk_create(
-        Token(user=u, key=secrets.token_hex(20)) for u in rmt_users
-    )
+    client_keys = [issue_token(u)[1] for u in users]  # each an expiring API sign-in
+    rmt_keys = [issue_token(u)[1] for u in rmt_users]
     # Past visits, back to back, each therapist with their own 30 clients.
     visits = []
     step = timedelta(minutes=DURATION + BUFFER)
@@ -160,10 +157,10 @@ def seed() -> dict:
             start += step
     Booking.objects.bulk_create(visits)
     logins = []
-    for n, (therapist, token) in enumerate(zip(therapists, rmt_tokens, strict=True)):
+    for n, (therapist, key) in enumerate(zip(therapists, rmt_keys, strict=True)):
         logins.append(
             {
-                "token": token.key,
+                "token": key,
                 "visits": [b.pk for b in visits if b.therapist_id == therapist.pk],
                 "clients": [c.pk for c in clients[n * 30 : (n + 1) * 30]],
             }
@@ -173,7 +170,7 @@ def seed() -> dict:
         "days": DAYS,
         "service": service.pk,
         "therapists": [t.pk for t in therapists],
-        "clients": [t.key for t in tokens],
+        "clients": client_keys,
         "therapist_logins": logins,
     }
 

@@ -30,6 +30,7 @@ from bookings.models import (
     BookingSeries,
     SeriesMode,
 )
+from bookings.signals import announce_series_cancelled
 from clinic.errors import Conflict
 from clinic.models import Clinic, Service
 from clinic.transactions import retried_atomic
@@ -178,8 +179,8 @@ def cancel_series(
     series: BookingSeries, *, since: datetime | None = None, actor=None, reason: str = ""
 ) -> list[Booking]:
     """Cancel the series' requested and confirmed visits starting at or after `since` (default
-    now), each through `services.cancel_booking` (history, late flag, notices). Returns the
-    cancelled bookings."""
+    now), each through `services.cancel_booking` (history, late flag), then announce them
+    together (`series_cancelled`: one notice for the series). Returns the cancelled bookings."""
     since = since or timezone.now()
     cancelled = []
     with transaction.atomic():
@@ -189,4 +190,5 @@ def cancel_series(
             cancelled.append(
                 services.cancel_booking(booking, actor=actor, reason=reason or "Series cancelled")
             )
+        announce_series_cancelled(series, cancelled)
     return cancelled

@@ -13,7 +13,15 @@ from bookings.models import Booking
 from clinic.models import Clinic
 from clinic.tasks import publish_on_commit
 from notifications import kinds
-from notifications.models import Channel, DeliveryStatus, Notice, NoticeKind, Reminder
+from notifications.models import (
+    Channel,
+    DeliveryStatus,
+    Notice,
+    NoticeKind,
+    Reminder,
+    TherapistNotice,
+    TherapistNoticeKind,
+)
 
 UNSENT = (DeliveryStatus.PENDING, DeliveryStatus.SKIPPED)
 
@@ -77,21 +85,98 @@ def skip_pending_reminders(booking: Booking, reason: str) -> int:
     )
 
 
-def queue_notice(booking: Booking, kind: str, *, now=None) -> None:
+def queue_notice(booking: Booking, kind: str, *, now=None, visits=()) -> None:
     """Queue a notice to the client, once per booking, kind and channel (a `rescheduled` one
     once per move: keyed by the booking's version), a second call being a no-op (ON CONFLICT
     DO NOTHING on the unique constraint), and ask the dispatcher to run once the booking's
-    transaction has committed."""
+    transaction has committed. `visits`: the bookings a series cancellation lists."""
     now = now or timezone.now()
     version = booking.updated_at if kind == NoticeKind.RESCHEDULED else None
     Notice.objects.bulk_create(
         [
-            Notice(booking=booking, kind=kind, channel=channel, due_at=now, booking_version=version)
+            Notice(
+                booking=booking,
+                kind=kind,
+                channel=channel,
+                due_at=now,
+                booking_version=version,
+                visits=[visit.pk for visit in visits],
+            )
             for channel in channels_for(booking.client)
         ],
         ignore_conflicts=True,
     )
     publish_on_commit("notifications.tasks.dispatch_due")
+
+
+def queue_therapist_notice(
+    booking: Booking,
+    therapist,
+    kind: str,
+    *,
+    previous_start=None,
+    previous_therapist=None,
+    visits=(),
+    now=None,
+) -> bool:
+    """Queue an email to `therapist` about `booking`, unless they turned booking emails off
+    (`Therapist.email_booking_notices`; re-checked when it is sent). Once per booking,
+    therapist and kind (a `rescheduled` one once per move), like the client's notices.
+    Returns whether a row was asked for."""
+    if not therapist.email_booking_notices:
+        return False
+    version = booking.updated_at if kind == TherapistNoticeKind.RESCHEDULED else None
+    TherapistNotice.objects.bulk_create(
+        [
+            TherapistNotice(
+                booking=booking,
+                therapist=therapist,
+                kind=kind,
+                channel=Channel.EMAIL,
+                due_at=now or timezone.now(),
+                booking_version=version,
+                previous_start=previous_start,
+                previous_therapist=previous_therapist,
+                visits=[visit.pk for visit in visits],
+            )
+        ],
+        ignore_conflicts=True,
+    )
+    publish_on_commit("notifications.tasks.dispatch_due")
+    return True
+
+
+LISTED_IN_SERIES = "Listed in the series' cancellation notice."
+
+
+def notify_series_cancelled(bookings) -> None:
+    """The visits of a series just cancelled together (in this transaction) are told once:
+    their own cancellation notices (client's and therapist's) are skipped, and one notice
+    listing them goes to the client and one to each therapist concerned, on the first visit."""
+    bookings = sorted(bookings, key=lambda b: (b.start, b.pk))
+    if not bookings:
+        return
+    ids = [b.pk for b in bookings]
+    skipped = {
+        "status": DeliveryStatus.SKIPPED,
+        "skip_reason": LISTED_IN_SERIES,
+        "claim_token": None,
+        "claimed_until": None,
+        "updated_at": timezone.now(),
+    }
+    pending = {"booking_id__in": ids, "status": DeliveryStatus.PENDING}
+    Notice.objects.filter(**pending, kind=NoticeKind.CANCELLATION).update(**skipped)
+    TherapistNotice.objects.filter(**pending, kind=TherapistNoticeKind.CANCELLATION).update(
+        **skipped
+    )
+    queue_notice(bookings[0], NoticeKind.SERIES_CANCELLATION, visits=bookings)
+    by_therapist: dict[int, list[Booking]] = {}
+    for booking in bookings:
+        by_therapist.setdefault(booking.therapist_id, []).append(booking)
+    for visits in by_therapist.values():
+        queue_therapist_notice(
+            visits[0], visits[0].therapist, TherapistNoticeKind.SERIES_CANCELLATION, visits=visits
+        )
 
 
 def retry_failed(queryset) -> int:

@@ -176,10 +176,16 @@ def create_series(
 
 @retried_atomic
 def cancel_series(
-    series: BookingSeries, *, since: datetime | None = None, actor=None, reason: str = ""
+    series: BookingSeries,
+    *,
+    since: datetime | None = None,
+    actor=None,
+    reason: str = "",
+    initiated_by: str | None = None,
 ) -> list[Booking]:
     """Cancel the series' requested and confirmed visits starting at or after `since` (default
-    now), each through `services.cancel_booking` (history, late flag), then announce them
+    now), each through `services.cancel_booking` (history, who initiated it, late flag:
+    `initiated_by` as there), then announce them
     together (`series_cancelled`: one notice for the series). Returns the cancelled bookings."""
     since = since or timezone.now()
     cancelled = []
@@ -188,7 +194,12 @@ def cancel_series(
             start__gte=since, status__in=services.CANCEL.sources
         ).order_by("start"):
             cancelled.append(
-                services.cancel_booking(booking, actor=actor, reason=reason or "Series cancelled")
+                services.cancel_booking(
+                    booking,
+                    actor=actor,
+                    reason=reason or "Series cancelled",
+                    initiated_by=initiated_by,
+                )
             )
         announce_series_cancelled(series, cancelled)
     return cancelled

@@ -438,3 +438,25 @@ class TestASeriesCancellation:
 
         assert response.status_code == 400
         assert outbox == []
+
+    def test_an_admin_records_a_clients_phone_call_for_the_series(
+        self, world, frozen, eager, outbox, on_commit
+    ):
+        series = self.series(world, on_commit, count=2)
+        frozen.move_to(TUESDAY_10 - timedelta(hours=5))
+        outbox.clear()
+
+        with on_commit():
+            factories.api_as(world.admin).post(
+                f"/api/v1/booking-series/{series['id']}/cancel/",
+                {"from": (TUESDAY_10 - timedelta(hours=5)).isoformat(), "initiated_by": "client"},
+                format="json",
+            )
+
+        visits = Booking.objects.filter(series_id=series["id"]).order_by("start")
+        assert [(b.cancelled_by, b.late_cancellation) for b in visits] == [
+            ("client", True),
+            ("client", False),
+        ]
+        [message] = to_therapists(outbox)
+        assert "Cancelled by the client." in message.body

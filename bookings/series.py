@@ -30,7 +30,7 @@ from bookings.models import (
     BookingSeries,
     SeriesMode,
 )
-from bookings.signals import announce_series_cancelled
+from bookings.signals import announce_series_booked, announce_series_cancelled
 from clinic.errors import Conflict
 from clinic.models import Clinic, Service
 from clinic.transactions import retried_atomic
@@ -120,7 +120,8 @@ def create_series(
     actor=None,
     clinic: Clinic | None = None,
 ) -> SeriesResult:
-    """Book a series in one transaction, each visit through `services.create_booking`.
+    """Book a series in one transaction, each visit through `services.create_booking`, then
+    announce them together (`series_booked`: one notice for the series).
 
     all_or_nothing: any refused visit (collision or rule) books nothing: SeriesConflict (409)
     listing the refused visits. book_what_fits: the bookable visits are booked and the others
@@ -171,6 +172,7 @@ def create_series(
             )
         if not result.booked:
             raise SeriesConflict("No visit of the series can be booked.", result.collided)
+        announce_series_booked(series, result.booked)
     return result
 
 

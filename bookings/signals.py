@@ -10,14 +10,15 @@ Arguments: `booking` (the saved row), `previous_status` (None when it was just c
 `previous_start` (None when it was just created; otherwise the start before this change) and
 `previous_therapist` (the therapist before this change; None unless a move changed it).
 
-`series_cancelled` follows the `booking_changed` of each visit a series cancellation cancelled,
-in the same transaction, with `series` and `bookings` (those visits, in order), so listeners
-can say it once for the series rather than once per visit.
+`series_booked` and `series_cancelled` follow the `booking_changed` of each visit a series
+booked or cancelled, in the same transaction, with `series` and `bookings` (those visits, in
+order), so listeners can say it once for the series rather than once per visit.
 """
 
 from django.dispatch import Signal
 
 booking_changed = Signal()
+series_booked = Signal()
 series_cancelled = Signal()
 
 
@@ -38,3 +39,9 @@ def announce_series_cancelled(series, bookings) -> None:
     """Send `series_cancelled` for the visits of `series` just cancelled (none: nothing sent)."""
     if bookings:
         series_cancelled.send(sender=type(series), series=series, bookings=list(bookings))
+
+
+def announce_series_booked(series, bookings) -> None:
+    """Send `series_booked` for the visits of `series` just booked (none: nothing sent)."""
+    if bookings:
+        series_booked.send(sender=type(series), series=series, bookings=list(bookings))

@@ -41,7 +41,20 @@ def reminder_reason(reminder: Reminder, booking: Booking, now) -> str:
     return ""
 
 
+def _series_reason(visit_ids, *, therapist_id=None) -> str:
+    """Why a notice about a series just booked must not go out: none of its visits is still
+    booked (with this therapist, for theirs)."""
+    visits = Booking.objects.active().filter(pk__in=visit_ids)
+    if therapist_id is not None:
+        visits = visits.filter(therapist_id=therapist_id)
+    if not visits.exists():
+        return "No visit of the series is still booked (a later notice says so)."
+    return ""
+
+
 def notice_reason(notice: Notice, booking: Booking, now) -> str:
+    if notice.kind == NoticeKind.SERIES_REQUEST_RECEIVED:
+        return _series_reason(notice.visits)
     if notice.kind not in CANCELLATIONS and not booking.is_active:
         return _inactive(booking)
     if notice.kind == NoticeKind.REQUEST_RECEIVED and booking.status != BookingStatus.REQUESTED:
@@ -60,6 +73,8 @@ def therapist_notice_reason(notice: TherapistNotice, booking: Booking, now) -> s
     if not therapist.email_booking_notices:
         return f"{therapist.display_name} turned booking emails off."
     kind = notice.kind
+    if kind == TherapistNoticeKind.SERIES_BOOKED:
+        return _series_reason(notice.visits, therapist_id=notice.therapist_id)
     if kind in (TherapistNoticeKind.CANCELLATION, TherapistNoticeKind.SERIES_CANCELLATION):
         if booking.status != BookingStatus.CANCELLED:
             return "The booking is no longer cancelled."

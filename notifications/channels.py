@@ -95,6 +95,8 @@ def content_for(delivery: Reminder | Notice) -> Content:
         return Content("Reminder: your appointment", "reminder", "PUBLISH")
     if delivery.kind == NoticeKind.REQUEST_RECEIVED:
         return Content("We have your booking request", "request_received", None)
+    if delivery.kind == NoticeKind.SERIES_REQUEST_RECEIVED:
+        return Content("We have your request for a series", "series_request_received", None)
     if delivery.kind == NoticeKind.CONFIRMATION:
         return Content("Your appointment is confirmed", "confirmation", "PUBLISH")
     if delivery.kind == NoticeKind.RESCHEDULED:
@@ -274,6 +276,12 @@ def sms_text(delivery: Reminder | Notice, booking: Booking, clinic: Clinic) -> s
         return f"{clinic.name}: {lead} To cancel: {cancel_url(booking)}"
     if delivery.kind == NoticeKind.REQUEST_RECEIVED:
         return f"{clinic.name}: we have your request for {what} {when}; we will confirm it soon."
+    if delivery.kind == NoticeKind.SERIES_REQUEST_RECEIVED:
+        count = len(delivery.visits)
+        return (
+            f"{clinic.name}: we have your request for {count} visits, {what}, from {when}; "
+            "we will confirm each soon."
+        )
     if delivery.kind == NoticeKind.CONFIRMATION:
         return f"{clinic.name}: confirmed, {what} {when}. To cancel: {cancel_url(booking)}"
     if delivery.kind == NoticeKind.RESCHEDULED:
@@ -344,6 +352,17 @@ def therapist_notice_content(notice: TherapistNotice, booking: Booking, clinic: 
                 [f"Moved to you from {moved_from.display_name} (it was {before}).", *confirm],
             )
         return "Booking moved", booking.start, [f"Moved from {before}.", *confirm]
+    if kind == TherapistNoticeKind.SERIES_BOOKED:
+        count = len(notice.visits)
+        plural = "s" if count != 1 else ""
+        return (
+            "New series request" if waits else "New series",
+            booking.start,
+            [
+                f"A series of {count} visit{plural} with you (listed below).",
+                *(["They wait for your confirmation."] if waits else []),
+            ],
+        )
     if kind == TherapistNoticeKind.SERIES_CANCELLATION:
         count = len(notice.visits)
         lines = [f"{count} visit{'s' if count != 1 else ''} of a series cancelled (listed below)."]

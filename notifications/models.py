@@ -105,14 +105,15 @@ class NoticeKind(models.TextChoices):
     RESCHEDULED = "rescheduled", "Rescheduled"
     CANCELLATION = "cancellation", "Cancellation"
     SERIES_CANCELLATION = "series_cancellation", "Series cancellation"
+    SERIES_REQUEST_RECEIVED = "series_request_received", "Series request received"
 
 
 class Notice(BookingDelivery):
     """A notice to the client about their booking: the request received, confirmed, moved or
     cancelled. At most one of each kind per booking and channel, except that a booking moved
     several times gets one `rescheduled` notice per move (`booking_version`: the booking's
-    `updated_at` after that move; null for the other kinds). A series cancellation is one
-    notice for all the visits it cancelled (`visits`, their ids), on the first of them."""
+    `updated_at` after that move; null for the other kinds). A series booked or cancelled is
+    one notice for all its visits (`visits`, their ids), on the first of them."""
 
     kind = models.CharField(max_length=24, choices=NoticeKind.choices)
     booking_version = models.DateTimeField(null=True, blank=True, editable=False)
@@ -147,13 +148,15 @@ class TherapistNoticeKind(models.TextChoices):
     RESCHEDULED = "rescheduled", "Rescheduled"
     CANCELLATION = "cancellation", "Cancellation"
     SERIES_CANCELLATION = "series_cancellation", "Series cancellation"
+    SERIES_BOOKED = "series_booked", "New series"
 
 
 class TherapistNotice(BookingDelivery):
     """An email to a therapist about a booking that concerns them: made, moved (to them, away
-    from them, or to another time) or cancelled; a series cancellation is one notice for all
-    its visits (`visits`). Only for therapists who keep `email_booking_notices` on. At most one
-    per booking, therapist and kind (a `rescheduled` one once per move: `booking_version`).
+    from them, or to another time) or cancelled; a series booked or cancelled is one notice
+    for all its visits (`visits`). Only for therapists who keep `email_booking_notices` on. At
+    most one per booking, therapist and kind (a `rescheduled` one once per move:
+    `booking_version`).
     `previous_start` and `previous_therapist` say what a move changed."""
 
     therapist = models.ForeignKey(

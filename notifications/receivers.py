@@ -5,7 +5,7 @@ after commit), so a booking is taken even when the broker is down: the every-min
 sends what is due once the broker is back.
 """
 
-from bookings.signals import booking_changed, series_cancelled
+from bookings.signals import booking_changed, series_booked, series_cancelled
 from clinic.statuses import ACTIVE_STATUSES, BookingStatus
 from notifications import services
 from notifications.models import NoticeKind, TherapistNoticeKind
@@ -71,6 +71,11 @@ def tell_therapists(booking, previous_status, previous_start, previous_therapist
             )
 
 
+def plan_series_booked(sender, *, series, bookings, **kwargs) -> None:
+    """A series booked: one notice for its visits, not one per visit."""
+    services.notify_series_booked(bookings)
+
+
 def plan_series_cancelled(sender, *, series, bookings, **kwargs) -> None:
     """A series cancellation: one notice for its visits, not one per visit."""
     services.notify_series_cancelled(bookings)
@@ -78,4 +83,5 @@ def plan_series_cancelled(sender, *, series, bookings, **kwargs) -> None:
 
 def connect() -> None:
     booking_changed.connect(plan_messages, dispatch_uid="notifications-plan-messages")
+    series_booked.connect(plan_series_booked, dispatch_uid="notifications-plan-series-booked")
     series_cancelled.connect(plan_series_cancelled, dispatch_uid="notifications-plan-series")

@@ -146,17 +146,19 @@ def queue_therapist_notice(
     return True
 
 
-LISTED_IN_SERIES = "Listed in the series' cancellation notice."
+LISTED_IN_SERIES = "Listed in the series' notice."
 
 
-def notify_series_cancelled(bookings) -> None:
-    """The visits of a series just cancelled together (in this transaction) are told once:
-    their own cancellation notices (client's and therapist's) are skipped, and one notice
-    listing them goes to the client and one to each therapist concerned, on the first visit."""
+def _one_notice_for_series(bookings, *, client_kinds, therapist_kinds) -> None:
+    """Visits of a series booked or cancelled together (in this transaction) are told once:
+    their own notices of `client_kinds[0]` / `therapist_kinds[0]` (the client's and the
+    therapist's) are skipped, and one notice of `client_kinds[1]` listing them goes to the
+    client and one of `therapist_kinds[1]` to each therapist concerned, on the first visit."""
     bookings = sorted(bookings, key=lambda b: (b.start, b.pk))
     if not bookings:
         return
-    ids = [b.pk for b in bookings]
+    per_visit, for_series = client_kinds
+    therapist_per_visit, therapist_for_series = therapist_kinds
     skipped = {
         "status": DeliveryStatus.SKIPPED,
         "skip_reason": LISTED_IN_SERIES,
@@ -164,19 +166,35 @@ def notify_series_cancelled(bookings) -> None:
         "claimed_until": None,
         "updated_at": timezone.now(),
     }
-    pending = {"booking_id__in": ids, "status": DeliveryStatus.PENDING}
-    Notice.objects.filter(**pending, kind=NoticeKind.CANCELLATION).update(**skipped)
-    TherapistNotice.objects.filter(**pending, kind=TherapistNoticeKind.CANCELLATION).update(
-        **skipped
-    )
-    queue_notice(bookings[0], NoticeKind.SERIES_CANCELLATION, visits=bookings)
+    pending = {"booking_id__in": [b.pk for b in bookings], "status": DeliveryStatus.PENDING}
+    Notice.objects.filter(**pending, kind=per_visit).update(**skipped)
+    TherapistNotice.objects.filter(**pending, kind=therapist_per_visit).update(**skipped)
+    queue_notice(bookings[0], for_series, visits=bookings)
     by_therapist: dict[int, list[Booking]] = {}
     for booking in bookings:
         by_therapist.setdefault(booking.therapist_id, []).append(booking)
     for visits in by_therapist.values():
-        queue_therapist_notice(
-            visits[0], visits[0].therapist, TherapistNoticeKind.SERIES_CANCELLATION, visits=visits
-        )
+        queue_therapist_notice(visits[0], visits[0].therapist, therapist_for_series, visits=visits)
+
+
+def notify_series_booked(bookings) -> None:
+    """A series just booked: one "request received" listing its visits for the client, one
+    "new series" for the therapist, instead of one each per visit."""
+    _one_notice_for_series(
+        bookings,
+        client_kinds=(NoticeKind.REQUEST_RECEIVED, NoticeKind.SERIES_REQUEST_RECEIVED),
+        therapist_kinds=(TherapistNoticeKind.BOOKED, TherapistNoticeKind.SERIES_BOOKED),
+    )
+
+
+def notify_series_cancelled(bookings) -> None:
+    """A series just cancelled: one notice listing the cancelled visits for the client and one
+    for each therapist concerned, instead of one each per visit."""
+    _one_notice_for_series(
+        bookings,
+        client_kinds=(NoticeKind.CANCELLATION, NoticeKind.SERIES_CANCELLATION),
+        therapist_kinds=(TherapistNoticeKind.CANCELLATION, TherapistNoticeKind.SERIES_CANCELLATION),
+    )
 
 
 def retry_failed(queryset) -> int:

@@ -360,7 +360,37 @@ class TestASeriesCancellation:
         assert created.status_code == 201, created.json()
         return created.json()
 
-    def test_is_one_message_to_the_client_and_one_to_the_therapist(
+    def test_booking_it_is_one_message_to_the_client_and_one_to_the_therapist(
+        self, world, eager, outbox, on_commit
+    ):
+        series = self.series(world, on_commit, count=3)
+
+        [notice] = to_clients(outbox)
+        assert notice.subject.startswith("We have your request for a series on Tue 05 May, 10:00")
+        for day in ("Tuesday 5 May 2026, 10:00", "Tuesday 12 May 2026, 10:00", "Tuesday 19 May"):
+            assert day in notice.body
+            assert day in notice.alternatives[0][0]
+        assert notice.attachments == []  # not confirmed: no calendar file yet
+        [message] = to_therapists(outbox)
+        assert message.subject.startswith(f"New series request: {name(world.client_a)}")
+        assert "A series of 3 visits with you (listed below)." in message.body
+        assert "They wait for your confirmation." in message.body
+        for day in ("Tuesday 5 May 2026, 10:00 EDT", "Tuesday 19 May 2026, 10:00 EDT"):
+            assert day in message.body
+        visits = [b["id"] for b in series["booked"]]
+        assert set(
+            Notice.objects.filter(booking__in=visits, kind="request_received").values_list(
+                "status", "skip_reason"
+            )
+        ) == {("skipped", "Listed in the series' notice.")}
+
+        # Each visit is then confirmed on its own, with its own calendar file.
+        outbox.clear()
+        with on_commit():
+            factories.api_as(world.therapist.user).post(f"/api/v1/bookings/{visits[1]}/confirm/")
+        assert leads(outbox) == ["Your appointment is confirmed"]
+
+    def test_cancelling_it_is_one_message_to_the_client_and_one_to_the_therapist(
         self, world, eager, outbox, on_commit
     ):
         series = self.series(world, on_commit)
@@ -401,7 +431,7 @@ class TestASeriesCancellation:
         # Each visit's own cancellation notice stood aside for the series' one.
         assert set(
             Notice.objects.filter(kind="cancellation").values_list("status", "skip_reason")
-        ) == {("skipped", "Listed in the series' cancellation notice.")}
+        ) == {("skipped", "Listed in the series' notice.")}
         assert Notice.objects.filter(kind="cancellation").count() == 3
 
     def test_a_clients_late_series_cancellation_marks_the_late_visit(

@@ -142,3 +142,35 @@ def test_two_moves_before_the_dispatcher_runs_send_only_the_latest(world, frozen
     ]
     [message] = [m for m in outbox if m.subject.startswith("Your appointment has moved")]
     assert "Thursday 7 May 2026, 10:00" in message.body
+
+
+def test_the_cancellation_texts_say_who_cancelled_and_whether_it_is_late(
+    world, frozen, eager, outbox, sms_outbox, settings, django_capture_on_commit_callbacks
+):
+    settings.SMS_ENABLED = True
+    world.client_a.phone = "+1 416 555 0123"
+    world.client_a.save()
+    client_api = factories.api_as(world.client_a.user)
+    first = client_api.post("/api/v1/bookings/", payload(world)).json()["id"]
+    second = client_api.post(
+        "/api/v1/bookings/", payload(world, start=TUESDAY_10 + timedelta(hours=3))
+    ).json()["id"]
+    frozen.move_to(TUESDAY_10 - timedelta(hours=2))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client_api.post(f"/api/v1/bookings/{first}/cancel/")
+        factories.api_as(world.admin).post(
+            f"/api/v1/bookings/{second}/cancel/", {"reason": "Therapist is ill"}
+        )
+
+    texts = [body for _, body in sms_outbox]
+    assert any(
+        "your appointment Tue 05 May at 10:00 is cancelled. It counts as a late cancellation."
+        in text
+        for text in texts
+    ), texts
+    assert any(
+        "the clinic has had to cancel your appointment Tue 05 May at 13:00 (Therapist is ill)"
+        in text
+        for text in texts
+    ), texts

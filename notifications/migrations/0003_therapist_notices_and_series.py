@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('bookings', '0007_cancellation_initiator_and_price'),
         ('notifications', '0002_notice_kinds_and_versions'),
-        ('therapists', '0003_email_booking_notices'),
+        ('therapists', '0002_constraints'),
     ]
 
     operations = [

@@ -50,6 +50,9 @@ def plan_messages(
 
 
 def tell_therapists(booking, previous_status, previous_start, previous_therapist, moved) -> None:
+    """Queue the emails to the therapists a change concerns (each skipped for a therapist who
+    turned them off): the booking's therapist of a new booking or a cancellation; on a move,
+    the booking's therapist and, when the move changed therapist, the one it left."""
     was_active = previous_status in ACTIVE_STATUSES
     if previous_status is None and booking.is_active:
         services.queue_therapist_notice(booking, booking.therapist, TherapistNoticeKind.BOOKED)

@@ -10,7 +10,7 @@ from bookings import services as booking_services
 from bookings.models import Booking, BookingEvent
 from clients.models import Intake
 from clinic.models import AuditAction, AuditEntry
-from notifications.models import DeliveryStatus, Notice, Reminder
+from notifications.models import DeliveryStatus, Notice, Reminder, TherapistNotice
 from tests import factories
 from tests.treatments.conftest import point, write_note
 from treatments import services as chart_services
@@ -163,6 +163,11 @@ def test_anonymising_cancels_future_bookings_and_stops_all_messages(chart, histo
     assert (last.to_status, last.actor_id) == ("cancelled", chart.admin.pk)
     assert not Reminder.objects.filter(booking__client=chart.carl, status="pending").exists()
     assert not Notice.objects.filter(
+        booking__client=chart.carl, status=DeliveryStatus.PENDING
+    ).exists()
+    # Nor do the therapists' emails about him (his name would be in them): they are skipped.
+    assert TherapistNotice.objects.filter(booking__client=chart.carl).exists()
+    assert not TherapistNotice.objects.filter(
         booking__client=chart.carl, status=DeliveryStatus.PENDING
     ).exists()
     # Omar's upcoming booking with Carl is cancelled too; the past visit is left as it was.

@@ -56,10 +56,20 @@ def _unresolved(flags: list[Flag], resolved: set[str]) -> list[Flag]:
     return [flag for flag in flags if flag.code not in resolved]
 
 
-def active_flags_by_client(client_ids) -> dict[int, list[Flag]]:
+def active_flags_by_client(client_ids, *, viewer=None) -> dict[int, list[Flag]]:
     """Each client's active contraindication flags: those of the latest intake (which holds
-    every answer carried forward) less those a standing staff resolution clears. Two queries."""
+    every answer carried forward) less those a standing staff resolution clears. Two queries.
+
+    With a `viewer`, only the clients in their care (`clients_in_care_of`: a therapist whose
+    only link is a cancelled booking sees none of the client's health) get flags; the others
+    get an empty list. One query more."""
     client_ids = list(client_ids)
+    if viewer is not None and not is_admin(viewer):
+        in_care = set(
+            clients_in_care_of(viewer).filter(pk__in=client_ids).values_list("pk", flat=True)
+        )
+        flags = active_flags_by_client(in_care)
+        return {cid: flags.get(cid, []) for cid in client_ids}
     today = clinic_today()
     latest = latest_intakes(client_ids)
     resolved = resolved_codes_by_client(client_ids)

@@ -218,6 +218,7 @@ class IntakeViewSet(
 @extend_schema_view(
     list=extend_schema(parameters=[CLIENT_ID]),
     create=extend_schema(parameters=[CLIENT_ID]),
+    retrieve=extend_schema(parameters=[CLIENT_ID]),
 )
 class FlagResolutionViewSet(
     ClientScopedMixin,
@@ -225,6 +226,7 @@ class FlagResolutionViewSet(
     audit.AuditedCreateMixin,
     mixins.ListModelMixin,
     mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,
 ):
     """Staff resolutions of a client's contraindication flags, newest first: who cleared which

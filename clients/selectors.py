@@ -3,7 +3,8 @@
 from datetime import date
 from types import SimpleNamespace
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from clients.contraindications import RULE_FIELDS, Flag, flags_for_intake
@@ -28,8 +29,19 @@ def clinic_today() -> date:
     return timezone.localdate(timezone=clinic_timezone())
 
 
+def _standing() -> QuerySet[FlagResolution]:
+    return FlagResolution.objects.filter(reactivated_at__isnull=True)
+
+
 def _latest_first(intakes: QuerySet[Intake]) -> QuerySet[Intake]:
-    return intakes.order_by("client_id", "-created_at", "-id").distinct("client_id")
+    """Each client's newest intake (PostgreSQL DISTINCT ON), with `resolved_codes`: the flags a
+    standing staff resolution clears for that client (in the same query)."""
+    resolved = _standing().filter(client_id=OuterRef("client_id")).values("code")
+    return (
+        intakes.order_by("client_id", "-created_at", "-id")
+        .distinct("client_id")
+        .annotate(resolved_codes=ArraySubquery(resolved))
+    )
 
 
 def latest_intakes(client_ids) -> dict[int, Intake]:
@@ -38,68 +50,59 @@ def latest_intakes(client_ids) -> dict[int, Intake]:
     return {intake.client_id: intake for intake in intakes}
 
 
-def _standing() -> QuerySet[FlagResolution]:
-    return FlagResolution.objects.filter(reactivated_at__isnull=True)
-
-
-def resolved_codes_by_client(client_ids) -> dict[int, set[str]]:
-    """The flag codes a standing staff resolution clears, per client, in one query."""
-    resolved: dict[int, set[str]] = {}
-    for cid, code in (
-        _standing().filter(client_id__in=list(client_ids)).values_list("client_id", "code")
-    ):
-        resolved.setdefault(cid, set()).add(code)
-    return resolved
-
-
-def _unresolved(flags: list[Flag], resolved: set[str]) -> list[Flag]:
-    return [flag for flag in flags if flag.code not in resolved]
+def _active(intake: Intake | None, today: date) -> list[Flag]:
+    """The flags the intake raises less those a standing resolution clears."""
+    if intake is None:
+        return []
+    if hasattr(intake, "resolved_codes"):
+        resolved = set(intake.resolved_codes)
+    else:
+        standing = _standing().filter(client_id=intake.client_id)
+        resolved = set(standing.values_list("code", flat=True))
+    return [flag for flag in flags_for_intake(intake, today) if flag.code not in resolved]
 
 
 def active_flags_by_client(client_ids, *, viewer=None) -> dict[int, list[Flag]]:
     """Each client's active contraindication flags: those of the latest intake (which holds
-    every answer carried forward) less those a standing staff resolution clears. Two queries.
+    every answer carried forward) less those a standing staff resolution clears. One query.
 
     With a `viewer`, only the clients in their care (`clients_in_care_of`: a therapist whose
     only link is a cancelled booking sees none of the client's health) get flags; the others
-    get an empty list. One query more."""
+    get an empty list (the same query, narrowed)."""
     client_ids = list(client_ids)
     if viewer is not None and not is_admin(viewer):
-        in_care = set(
-            clients_in_care_of(viewer).filter(pk__in=client_ids).values_list("pk", flat=True)
-        )
-        flags = active_flags_by_client(in_care)
-        return {cid: flags.get(cid, []) for cid in client_ids}
+        in_care = clients_in_care_of(viewer).filter(pk__in=client_ids).values("pk")
+        intakes = _latest_first(Intake.objects.filter(client_id__in=in_care))
+        latest = {intake.client_id: intake for intake in intakes}
+    else:
+        latest = latest_intakes(client_ids)
     today = clinic_today()
-    latest = latest_intakes(client_ids)
-    resolved = resolved_codes_by_client(client_ids)
-    return {
-        cid: _unresolved(flags_for_intake(latest.get(cid), today), resolved.get(cid, set()))
-        for cid in client_ids
-    }
+    return {cid: _active(latest.get(cid), today) for cid in client_ids}
 
 
 def with_latest_intake(clients: QuerySet[Client], *, trigger_points: bool = False):
-    """Prefetch each client's newest intake into `latest_intake_list` (0 or 1 items) and
-    their standing flag resolutions into `standing_flag_resolutions`."""
+    """Prefetch each client's newest intake into `latest_intake_list` (0 or 1 items), with
+    the flags a standing resolution clears (`resolved_codes`)."""
     intakes = _latest_first(Intake.objects.all())
     if trigger_points:
         intakes = intakes.prefetch_related("reported_trigger_points")
     return clients.prefetch_related(
-        Prefetch("intakes", queryset=intakes, to_attr="latest_intake_list"),
-        Prefetch("flag_resolutions", queryset=_standing(), to_attr="standing_flag_resolutions"),
+        Prefetch("intakes", queryset=intakes, to_attr="latest_intake_list")
     )
 
 
+def latest_intake_of(client: Client) -> Intake | None:
+    """The newest intake, from the prefetch of `with_latest_intake` when there is one."""
+    if hasattr(client, "latest_intake_list"):
+        return client.latest_intake_list[0] if client.latest_intake_list else None
+    return client.intakes.prefetch_related("reported_trigger_points").first()
+
+
 def active_flags_of(client: Client, today: date | None = None) -> list[Flag]:
-    """The client's active contraindication flags, most severe first (the prefetches of
-    `with_latest_intake` when there are some)."""
-    if hasattr(client, "standing_flag_resolutions"):
-        resolved = {r.code for r in client.standing_flag_resolutions}
-    else:
-        resolved = set(_standing().filter(client=client).values_list("code", flat=True))
-    flags = flags_for_intake(latest_intake_of(client), today or clinic_today())
-    return _unresolved(flags, resolved)
+    """The client's active contraindication flags, most severe first: those of the latest
+    intake less those a standing staff resolution clears (from the prefetch of
+    `with_latest_intake` when there is one)."""
+    return _active(latest_intake_of(client), today or clinic_today())
 
 
 def flag_resolutions_of(client: Client) -> QuerySet[FlagResolution]:
@@ -149,13 +152,6 @@ def intake_draft(client: Client) -> dict:
         "consent_given": False,
         "consent_version": current.version if current is not None else None,
     }
-
-
-def latest_intake_of(client: Client) -> Intake | None:
-    """The newest intake, from the prefetch of `with_latest_intake` when there is one."""
-    if hasattr(client, "latest_intake_list"):
-        return client.latest_intake_list[0] if client.latest_intake_list else None
-    return client.intakes.prefetch_related("reported_trigger_points").first()
 
 
 def clients_in_care_of(user) -> QuerySet[Client]:

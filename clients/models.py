@@ -129,7 +129,7 @@ class Intake(models.Model):
     consent_signed_at = models.DateTimeField(null=True, blank=True)
     based_on = models.ForeignKey(
         "self",
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
@@ -233,7 +233,7 @@ class FlagResolution(models.Model):
     code = models.CharField(max_length=40, choices=FlagCode.choices)
     intake = models.ForeignKey(
         Intake,
-        on_delete=models.PROTECT,
+        on_delete=models.CASCADE,
         related_name="+",
         help_text="The latest intake when the flag was resolved (the one that raised it).",
     )
@@ -244,7 +244,7 @@ class FlagResolution(models.Model):
     reason = models.TextField()
     reactivated_by = models.ForeignKey(
         Intake,
-        on_delete=models.PROTECT,
+        on_delete=models.CASCADE,
         null=True,
         blank=True,
         related_name="+",

@@ -100,7 +100,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='intake',
             name='based_on',
-            field=models.ForeignKey(blank=True, help_text='The previous intake, whose answers this one started from.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='clients.intake'),
+            field=models.ForeignKey(blank=True, help_text='The previous intake, whose answers this one started from.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='clients.intake'),
         ),
         migrations.AddField(
             model_name='intake',
@@ -130,8 +130,8 @@ class Migration(migrations.Migration):
                 ('reason', models.TextField()),
                 ('reactivated_at', models.DateTimeField(blank=True, null=True)),
                 ('client', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='flag_resolutions', to='clients.client')),
-                ('intake', models.ForeignKey(help_text='The latest intake when the flag was resolved (the one that raised it).', on_delete=django.db.models.deletion.PROTECT, related_name='+', to='clients.intake')),
-                ('reactivated_by', models.ForeignKey(blank=True, help_text='The later intake that reported the condition again.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='clients.intake')),
+                ('intake', models.ForeignKey(help_text='The latest intake when the flag was resolved (the one that raised it).', on_delete=django.db.models.deletion.CASCADE, related_name='+', to='clients.intake')),
+                ('reactivated_by', models.ForeignKey(blank=True, help_text='The later intake that reported the condition again.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='clients.intake')),
                 ('resolved_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={

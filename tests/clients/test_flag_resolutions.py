@@ -237,3 +237,15 @@ class TestAuditAndQueries:
 
         flagged = [row["flags"] for row in response.json()["results"] if row["flags"]]
         assert [[f["code"] for f in flags] for flags in flagged] == [["skin_condition"]] * 10
+
+
+def test_a_client_record_with_carried_intakes_and_resolutions_can_still_be_deleted(flagged):
+    """The front desk may delete a test record in the admin: nothing of ours protects it."""
+    api_for(flagged, "admin").post(url(flagged.client_a), RESOLVE, format="json")
+    factories.make_intake(flagged.client_a)
+    factories.make_intake(flagged.client_a, takes_anticoagulants=True)
+    flagged.client_a.bookings.all().delete()
+
+    flagged.client_a.delete()
+
+    assert not FlagResolution.objects.exists()

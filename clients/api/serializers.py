@@ -175,7 +175,7 @@ class FlagResolutionSerializer(ModelSerializer):
     reason = serializers.CharField(max_length=2000, help_text="Why the flag no longer applies.")
     resolved_by_name = serializers.SerializerMethodField()
     resolved_at = ClinicDateTimeField(read_only=True)
-    reactivated_at = ClinicDateTimeField(read_only=True)
+    reactivated_at = ClinicDateTimeField(read_only=True, allow_null=True)
     standing = serializers.BooleanField(read_only=True)
 
     class Meta:

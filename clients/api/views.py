@@ -4,6 +4,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
+    OpenApiExample,
     OpenApiParameter,
     extend_schema,
     extend_schema_view,
@@ -162,9 +163,28 @@ class ClientScopedMixin:
         return get_object_or_404(visible_clients(self.request.user), pk=self.kwargs["client_id"])
 
 
+INTAKE_EXAMPLES = [
+    OpenApiExample(
+        "A follow-up form: only what changed",
+        description=(
+            "Everything left out is carried forward from the previous intake (its flags too); "
+            '"none" clears a text item, false a yes/no item.'
+        ),
+        value={
+            "medications": "none",
+            "takes_anticoagulants": False,
+            "areas_of_concern": "Left shoulder",
+            "consent_given": True,
+            "consent_version": "2026-01",
+        },
+        request_only=True,
+    ),
+]
+
+
 @extend_schema_view(
     list=extend_schema(parameters=[CLIENT_ID]),
-    create=extend_schema(parameters=[CLIENT_ID]),
+    create=extend_schema(parameters=[CLIENT_ID], examples=INTAKE_EXAMPLES),
     retrieve=extend_schema(parameters=[CLIENT_ID]),
 )
 class IntakeViewSet(
@@ -217,7 +237,19 @@ class IntakeViewSet(
 
 @extend_schema_view(
     list=extend_schema(parameters=[CLIENT_ID]),
-    create=extend_schema(parameters=[CLIENT_ID]),
+    create=extend_schema(
+        parameters=[CLIENT_ID],
+        examples=[
+            OpenApiExample(
+                "Cleared by the client's physician",
+                value={
+                    "code": "anticoagulants",
+                    "reason": "Stopped warfarin in March; her GP's letter is on file.",
+                },
+                request_only=True,
+            )
+        ],
+    ),
     retrieve=extend_schema(parameters=[CLIENT_ID]),
 )
 class FlagResolutionViewSet(

@@ -295,3 +295,18 @@ class TestDraft:
         ref = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
         assert ref.endswith("/IntakeDraft")
         assert {"401", "403", "404"} <= set(operation["responses"])
+
+
+def test_the_documented_follow_up_example_does_what_it_says(cast, anon):
+    schema = anon.get("/api/schema/?format=json").json()
+    create = schema["paths"]["/api/v1/clients/{client_id}/intakes/"]["post"]
+    [example] = create["requestBody"]["content"]["application/json"]["examples"].values()
+    api = api_for(cast, "client_a")
+    post(api, cast.client_a, FULL)
+
+    after = post(api, cast.client_a, example["value"])
+
+    assert after["medications"] == ""
+    assert after["areas_of_concern"] == "Left shoulder"
+    assert after["conditions"] == "Tension headaches"  # carried forward
+    assert codes(after["flags"]) == ["osteoporosis"]

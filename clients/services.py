@@ -33,6 +33,7 @@ from clinic.accounts import (
     send_account_mail,
     user_for_link,
 )
+from clinic.errors import Conflict
 from clinic.models import IdempotentRequest
 
 User = get_user_model()
@@ -323,9 +324,21 @@ def _carry_forward(previous: Intake | None, answered: dict) -> tuple[dict, list[
     return answers, carried
 
 
+NOT_GIVEN = object()
+STALE_DRAFT = (
+    "A newer intake was recorded after this form was filled in: start again from the new "
+    "draft, so that no answer given there is overwritten."
+)
+
+
 @transaction.atomic
 def record_intake(
-    client: Client, *, recorded_by=None, reported_trigger_points=None, **fields
+    client: Client,
+    *,
+    recorded_by=None,
+    reported_trigger_points=None,
+    based_on=NOT_GIVEN,
+    **fields,
 ) -> Intake:
     """Add a new intake for the client; earlier intakes stay as they were (intakes are records,
     never edited).
@@ -336,7 +349,10 @@ def record_intake(
     the word "none" for a text item, `null` for a date or number, `[]` for the trigger points.
     So a sparse form never drops a contraindication flag. The carried items are listed in
     `carried_forward`. A flag a staff member resolved comes back when the new form reports the
-    condition again (answers one of its items itself, rather than carrying it).
+    condition again (answers one of its items itself, rather than carrying it). A form filled
+    in from a draft may say which intake it started from (`based_on`, the draft's: an id or
+    None for a first intake); when another intake was recorded since, it is refused with a
+    Conflict (409) rather than overwriting those answers with the older ones.
 
     Consent to treatment is required on every form: `consent_given` and the version of the
     consent text signed, which must have been published at the signing; the server stamps
@@ -350,6 +366,8 @@ def record_intake(
     now = timezone.now()
     Client.objects.select_for_update().filter(pk=client.pk).first()  # one intake at a time
     previous = client.intakes.first()
+    if based_on is not NOT_GIVEN and _pk(based_on) != _pk(previous):
+        raise Conflict(STALE_DRAFT, code="stale_draft")
     answered = _answers(fields)
     answers, carried = _carry_forward(previous, answered)
     consent = {name: fields.get(name) for name in CONSENT_ITEMS}
@@ -375,6 +393,10 @@ def record_intake(
     ReportedTriggerPoint.objects.bulk_create(points)
     _reactivate_reported_flags(intake, answered=set(ANSWER_ITEMS) - set(carried), now=now)
     return intake
+
+
+def _pk(intake) -> int | None:
+    return intake.pk if isinstance(intake, Intake) else intake
 
 
 def _reactivate_reported_flags(intake: Intake, *, answered: set[str], now) -> None:

@@ -83,6 +83,17 @@ class IntakeSerializer(ModelSerializer):
     )
     flags = serializers.SerializerMethodField()
     created_at = ClinicDateTimeField(read_only=True)
+    based_on = serializers.IntegerField(
+        source="based_on_id",
+        required=False,
+        allow_null=True,
+        min_value=1,
+        help_text=(
+            "The intake this form started from (the draft's `based_on`; null: the first). "
+            "Optional; when given and another intake was recorded since, the form is refused "
+            "with 409 instead of overwriting the newer answers."
+        ),
+    )
     consent_signed_at = ClinicDateTimeField(
         required=False,
         allow_null=True,
@@ -115,7 +126,7 @@ class IntakeSerializer(ModelSerializer):
             "reported_trigger_points",
             "flags",
         ]
-        read_only_fields = ["id", "client", "created_at", "recorded_by", "based_on"]
+        read_only_fields = ["id", "client", "created_at", "recorded_by"]
         extra_kwargs = {
             **{name: {"help_text": TEXT_HELP} for name in TEXT_ITEMS},
             **{
@@ -131,6 +142,13 @@ class IntakeSerializer(ModelSerializer):
     @extend_schema_field(FlagSerializer(many=True))
     def get_flags(self, intake) -> list[dict]:
         return _flags(intake, self.context)
+
+    def to_service(self) -> dict:
+        """The validated form as `record_intake` takes it."""
+        fields = dict(self.validated_data)
+        if "based_on_id" in fields:
+            fields["based_on"] = fields.pop("based_on_id")
+        return fields
 
 
 class IntakeDraftSerializer(IntakeSerializer):

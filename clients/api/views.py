@@ -184,7 +184,11 @@ INTAKE_EXAMPLES = [
 
 @extend_schema_view(
     list=extend_schema(parameters=[CLIENT_ID]),
-    create=extend_schema(parameters=[CLIENT_ID], examples=INTAKE_EXAMPLES),
+    create=extend_schema(
+        parameters=[CLIENT_ID],
+        examples=INTAKE_EXAMPLES,
+        responses={201: IntakeSerializer, 409: None},
+    ),
     retrieve=extend_schema(parameters=[CLIENT_ID]),
 )
 class IntakeViewSet(
@@ -212,7 +216,7 @@ class IntakeViewSet(
 
     def perform_create(self, serializer):
         serializer.instance = record_intake(
-            self.client, recorded_by=self.request.user, **serializer.validated_data
+            self.client, recorded_by=self.request.user, **serializer.to_service()
         )
 
     @extend_schema(parameters=[CLIENT_ID], responses=IntakeDraftSerializer)

@@ -255,6 +255,37 @@ class TestDraft:
         }
         assert codes(second["flags"]) == codes(first["flags"])
 
+    def test_a_draft_overtaken_by_a_newer_intake_is_refused_with_409(self, cast):
+        api = api_for(cast, "client_a")
+        post(api, cast.client_a, FULL)
+        draft = api.get(f"{intakes_url(cast.client_a)}draft/").json()
+        # Meanwhile the front desk records that she stopped warfarin.
+        post(api_for(cast, "admin"), cast.client_a, {**CONSENT, "takes_anticoagulants": False})
+
+        stale = api.post(
+            intakes_url(cast.client_a), {**draft, "consent_given": True}, format="json"
+        )
+
+        assert stale.status_code == 409
+        assert "start again from the new draft" in stale.json()["detail"]
+        assert cast.client_a.intakes.count() == 2
+        fresh = api.get(f"{intakes_url(cast.client_a)}draft/").json()
+        assert fresh["takes_anticoagulants"] is False
+        assert post(api, cast.client_a, {**fresh, "consent_given": True})["flags"] == [
+            {"code": "osteoporosis", "severity": "medium", "label": "Osteoporosis: reduce pressure"}
+        ]
+
+    def test_a_first_draft_overtaken_by_a_first_intake_is_refused_too(self, cast):
+        api = api_for(cast, "client_a")
+        draft = api.get(f"{intakes_url(cast.client_a)}draft/").json()
+        factories.make_intake(cast.client_a)
+
+        response = api.post(
+            intakes_url(cast.client_a), {**draft, "consent_given": True}, format="json"
+        )
+
+        assert response.status_code == 409
+
     def test_a_first_draft_is_the_empty_form(self, cast):
         draft = api_for(cast, "client_a").get(f"{intakes_url(cast.client_a)}draft/").json()
 

@@ -55,12 +55,12 @@ def _fields(model, *, exclude=()) -> list[str]:
 
 def client_export(client: Client) -> dict:
     """The client's data as plain JSON values: the record and login, every intake with its
-    reported trigger points, every booking with its history, reminders and notices, every
-    waitlist entry with its offers and the messages that carried them, and every
-    treatment note with its treated trigger points and amendments (the client's health record:
-    they have a right of access to it, though the API shows notes only to clinic staff). Staff
-    notes about the client are personal data too and are included. A fixed number of queries
-    whatever the history's length."""
+    reported trigger points, the staff resolutions of their contraindication flags, every
+    booking with its history, reminders and notices, every waitlist entry with its offers and
+    the messages that carried them, and every treatment note with its treated trigger points
+    and amendments (the client's health record: they have a right of access to it, though the
+    API shows notes only to clinic staff). Staff notes about the client are personal data too
+    and are included. A fixed number of queries whatever the history's length."""
     client = Client.objects.select_related("user").get(pk=client.pk)
     user = client.user
     intakes = client.intakes.prefetch_related(
@@ -100,6 +100,7 @@ def client_export(client: Client) -> dict:
         )
         .order_by("created_at", "id")
     )
+    resolutions = client.flag_resolutions.select_related("resolved_by").order_by("resolved_at")
     point_fields = _fields(ReportedTriggerPoint, exclude=("id", "intake_id"))
     treated_fields = _fields(TreatedTriggerPoint, exclude=("id", "treatment_note_id"))
     return {
@@ -116,6 +117,17 @@ def client_export(client: Client) -> dict:
                 ],
             }
             for intake in intakes
+        ],
+        "flag_resolutions": [
+            {
+                **_row(
+                    r,
+                    ["code", "reason", "intake_id", "resolved_at", "reactivated_at"],
+                ),
+                "reactivated_by_intake": r.reactivated_by_id,
+                "resolved_by": r.resolved_by.get_full_name() or r.resolved_by.get_username(),
+            }
+            for r in resolutions
         ],
         "bookings": [
             {

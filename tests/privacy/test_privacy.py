@@ -9,6 +9,7 @@ from django.utils import timezone
 from bookings import services as booking_services
 from bookings.models import Booking, BookingEvent
 from clients.models import Intake
+from clients.services import resolve_flag
 from clinic.models import AuditAction, AuditEntry
 from notifications.models import DeliveryStatus, Notice, Reminder, TherapistNotice
 from tests import factories
@@ -37,9 +38,13 @@ def history(chart):
     factories.make_intake(
         carl,
         conditions="Migraines since 2019",
+        skin_condition=True,
         reported_trigger_points=[
             {"muscle": "upper_trapezius", "side": "right", "pain": 7, "refers_to": "head"}
         ],
+    )
+    resolve_flag(
+        carl, code="skin_condition", reason="Rash has cleared.", resolved_by=chart.tess.user
     )
     note = write_note(chart.visit, sign=True, subjective="Headaches most afternoons.")
     chart_services.add_amendment(user=chart.tess.user, note=note, text="Also left side.")
@@ -67,6 +72,10 @@ def test_client_exports_everything_the_clinic_holds_about_them(chart, history):
     [intake] = data["intakes"]
     assert intake["conditions"] == "Migraines since 2019"
     assert intake["reported_trigger_points"][0]["muscle"] == "upper_trapezius"
+    assert intake["consent_version"] == "2026-01"
+    [resolution] = data["flag_resolutions"]
+    assert (resolution["code"], resolution["reason"]) == ("skin_condition", "Rash has cleared.")
+    assert resolution["resolved_by"] == chart.tess.user.get_username()
     by_id = {b["id"]: b for b in data["bookings"]}
     upcoming = by_id[history["upcoming"].pk]
     assert [e["to_status"] for e in upcoming["history"]] == ["requested", "confirmed"]

@@ -11,8 +11,10 @@ from django.utils import timezone
 from bookings import services as booking_services
 from bookings.models import Booking, BookingEvent, BookingStatus, CancelledBy
 from bookings.signals import announce
-from clients.models import Client, Intake
-from clients.services import record_intake
+from clients.contraindications import FlagCode
+from clients.models import Client, FlagResolution, Intake
+from clients.selectors import active_flags_of
+from clients.services import record_intake, resolve_flag
 from clinic.models import Clinic, Modality, Service
 from clinic.vocabulary import Muscle, Referral, Side, Technique
 from therapists.models import Therapist, TimeOff, WorkingHours
@@ -165,6 +167,7 @@ class Command(BaseCommand):
 
         self._bookings(clinic, therapists, clients, services)
         self._treatment_notes(therapists["tess"], clients["carl"])
+        self._flag_resolution_demo(therapists["tess"], clients["carl"])
         self._reminder_demo(clinic, therapists, clients, services)
         self._cancellation_demo(clinic, therapists, clients, services)
         self.stdout.write(self.style.SUCCESS("Demo clinic ready."))
@@ -172,7 +175,8 @@ class Command(BaseCommand):
     def _intake(self, client, username):
         today = timezone.localdate(timezone=Clinic.get().tz)
         health = {
-            "carl": {"conditions": "Tension headaches"},
+            # Raises the skin condition flag, which tess resolves (_flag_resolution_demo).
+            "carl": {"conditions": "Tension headaches; eczema on the neck", "skin_condition": True},
             # Raises the anticoagulants flag.
             "dana": {"medications": "Warfarin", "takes_anticoagulants": True},
             "eli": {"allergies": "Nut oils"},
@@ -295,6 +299,21 @@ class Command(BaseCommand):
                 user=tess.user, booking=booking, treated_trigger_points=points, **soap
             )
             charting.sign_note(user=tess.user, note=note)
+
+    def _flag_resolution_demo(self, tess, carl):
+        """Carl's intake raised a skin condition flag; tess saw at his visits that the eczema
+        had cleared and resolved it, with her reason (shown in his flag history, no longer among
+        his active flags). Once: a flag resolved or reactivated before is left as it is."""
+        if FlagResolution.objects.filter(client=carl).exists():
+            return
+        if FlagCode.SKIN_CONDITION not in {flag.code for flag in active_flags_of(carl)}:
+            return
+        resolve_flag(
+            carl,
+            code=FlagCode.SKIN_CONDITION,
+            reason="The eczema on his neck has cleared (checked at his last two visits).",
+            resolved_by=tess.user,
+        )
 
     def _reminder_demo(self, clinic, therapists, clients, services):
         """An upcoming booking whose 2-hour reminder goes out a few minutes after `make run`

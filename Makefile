@@ -26,7 +26,17 @@ $(VENV)/.dev: requirements.txt requirements-embedded.txt requirements-dev.txt | 
 run: $(VENV)/.runtime
 	PORT=$(PORT) exec $(PY) -m devtools.embedded run --port $(PORT)
 
-test: $(VENV)/.dev
+# The schema linter of tests/contract/test_schema_lint.py: Redocly CLI from the npm registry,
+# pinned, in var/redocly. Only `make test` needs it (and so Node); without npm the test skips.
+REDOCLY_CLI := @redocly/cli@2.77.0
+REDOCLY := var/redocly/.installed-2.77.0
+$(REDOCLY):
+	@if command -v npm >/dev/null 2>&1; then \
+		mkdir -p var/redocly && npm install --silent --no-audit --no-fund --no-save \
+			--prefix var/redocly $(REDOCLY_CLI) && touch $@; \
+	else echo "npm not found: the schema lint test is skipped (apt-get install -y npm)"; fi
+
+test: $(VENV)/.dev $(REDOCLY)
 	$(EMBEDDED) $(PY) -m pytest $(PYTEST_ARGS)
 
 # Schemathesis against our own OpenAPI schema with a bigger budget than `make test` gives it.

@@ -38,7 +38,9 @@ class QueryParameterMiddleware:
       compare NUL; no parameter of the API needs any control character);
     - a value is empty (`?therapist=`, `?status=`, `?page=`): an empty value is never read as
       "no filter"; to mean no filter, leave the parameter out. One rule for every list, filter,
-      search, ordering and page parameter of the API (the schema says `minLength: 1`).
+      search, ordering and page parameter of the API (the schema says `minLength: 1`). The
+      documentation pages under `/api/docs/` are not the API: Swagger UI's own start-up script
+      is fetched as `?script=`.
     """
 
     def __init__(self, get_response):
@@ -52,7 +54,7 @@ class QueryParameterMiddleware:
                     errors[name if not control_problem(name) else repr(name)] = [
                         MESSAGES["control"]
                     ]
-                elif any(not value.strip() for value in values):
+                elif request.path.startswith("/api/v1/") and any(not v.strip() for v in values):
                     errors[name] = [MESSAGES["empty"]]
             if errors:
                 return JsonResponse(errors, status=400)

@@ -1,11 +1,9 @@
 from django.urls import path
-from rest_framework.routers import SimpleRouter
 
 from clinic.api import accounts, views
 
-router = SimpleRouter()
-router.register("services", views.ServiceViewSet, basename="service")
-
+# The service catalogue is routed by bookings.api.urls (bookings.api.schedule): retiring a
+# service must not strand its booked clients, which only bookings knows about.
 urlpatterns = [
     path("health/", views.HealthView.as_view(), name="health"),
     path("health/live/", views.LiveView.as_view(), name="health-live"),
@@ -28,5 +26,4 @@ urlpatterns = [
         name="auth-password-reset-confirm",
     ),
     path("clinic/", views.ClinicView.as_view(), name="clinic"),
-    *router.urls,
 ]

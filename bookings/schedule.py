@@ -45,6 +45,7 @@ from clinic import services as clinic_services
 from clinic.errors import Conflict
 from clinic.models import Clinic, Service
 from clinic.statuses import BookingStatus
+from clinic.transactions import retried_atomic
 from therapists import services as therapist_services
 from therapists.models import Therapist, TimeOff, WorkingHours
 
@@ -256,6 +257,14 @@ def guarded(
     nothing changed) if some no longer fit and `affected_bookings` is not given; cancel them
     as clinic cancellations (`cancel`) or keep them (`keep`) otherwise."""
     decision = _validate_decision(affected_bookings)
+    affected, result = _settle(change, scope, decision, cancel_reason, actor, rooms)
+    affected.sort(key=lambda a: (a.booking.start, a.booking.pk))
+    return ScheduleChange(result, affected)
+
+
+@retried_atomic
+def _settle(change, scope, decision, cancel_reason, actor, rooms):
+    # Run again whole if PostgreSQL fails it for contention (a booking racing the change).
     with transaction.atomic():
         result = change()
         clinic = Clinic.get()
@@ -279,8 +288,7 @@ def guarded(
         else:
             for item in undecided:
                 item.outcome = Outcome.KEPT
-    affected.sort(key=lambda a: (a.booking.start, a.booking.pk))
-    return ScheduleChange(result, affected)
+    return affected, result
 
 
 def _refuse_checked_in(affected: list[Affected]) -> None:
@@ -418,9 +426,12 @@ def _save_room(room: Room, services: Iterable[Service] | None) -> Room:
 def create_room(*, name: str, active: bool = True, services=(), **decision) -> ScheduleChange:
     """Add a treatment room. The first active room puts rooms in use: it must leave no active
     service without a suitable room, and bookings made before get a free room or are listed."""
-    room = Room(name=name, active=active)
+    services = list(services)
     return guarded(
-        lambda: _save_room(room, list(services)), scope=Q(pk__in=[]), rooms=[], **decision
+        lambda: _save_room(Room(name=name, active=active), services),
+        scope=Q(pk__in=[]),
+        rooms=[],
+        **decision,
     )
 
 

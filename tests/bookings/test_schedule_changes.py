@@ -419,3 +419,14 @@ def test_the_list_is_soonest_first_and_counts_every_stranded_booking(world):
     assert_refused(response, sooner, later, problem="therapist_inactive")
     assert "2 future bookings" in response.json()["detail"]
     assert Booking.objects.filter(status="confirmed").count() == 2
+
+
+@pytest.mark.parametrize("count", [1, 12])
+def test_the_409_takes_a_constant_number_of_queries(world, count, django_assert_max_num_queries):
+    for week in range(count):
+        book(world, start=local(2026, 5, 5, 10) + week * (local(2026, 5, 12) - local(2026, 5, 5)))
+    api = factories.api_as(world.admin)
+    with django_assert_max_num_queries(22):  # 22 for 1 booking and for 12
+        response = api.patch(f"{T}{world.therapist.pk}/", {"active": False}, format="json")
+    assert response.status_code == 409
+    assert len(response.json()["affected_bookings"]) == count

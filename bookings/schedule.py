@@ -2,11 +2,11 @@
 
 Every change to what can be booked goes through here: a therapist's time off and working hours,
 their profile (active, services offered, licence), a service in the catalogue, a treatment
-room. Each wraps the write of the app that owns the data (`therapists.services`,
-`clinic.services`, the rooms below) in one transaction, then asks which future active bookings
-no longer fit (`availability.misfit`, the same rule that books them). When some do, the
-change is refused (`StrandedBookings`, a 409 listing them) unless the caller said what to do
-with them (`affected_bookings`):
+room, the clinic's time zone. Each wraps the write of the app that owns the data
+(`therapists.services`, `clinic.services`, the rooms below) in one transaction, then asks
+which future active bookings no longer fit (`availability.misfit`, the same rule that books
+them). When some do, the change is refused (`StrandedBookings`, a 409 listing them) unless
+the caller said what to do with them (`affected_bookings`):
 
 - `cancel`: each is cancelled as a clinic cancellation through `services.cancel_booking`
   (initiated by the clinic, with a reason): the client is sent a notice and the waitlist is
@@ -385,6 +385,18 @@ def retire_service(service: Service, **decision) -> ScheduleChange:
     return guarded(
         lambda: clinic_services.retire_service(service),
         scope=Q(service_id=service.pk),
+        **decision,
+    )
+
+
+def update_clinic(*, changes: dict, **decision) -> ScheduleChange:
+    """Change the clinic's settings (`clinic.services.update_clinic`). A new time zone moves
+    every therapist's working hours (local wall times) against bookings (instants): it must not
+    strand anyone either. The other settings bind new bookings only."""
+    moves = "timezone" in changes and changes["timezone"] != Clinic.get().timezone
+    return guarded(
+        lambda: clinic_services.update_clinic(**changes),
+        scope=Q() if moves else Q(pk__in=[]),
         **decision,
     )
 

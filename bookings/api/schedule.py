@@ -18,7 +18,7 @@ from drf_spectacular.utils import (
     extend_schema_view,
     inline_serializer,
 )
-from rest_framework import permissions, serializers, status, viewsets
+from rest_framework import generics, permissions, serializers, status, viewsets
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.fields import SkipField
 from rest_framework.response import Response
@@ -33,7 +33,7 @@ from clinic.api import serializers as clinic_serializers
 from clinic.api.fields import InstantField
 from clinic.api.filters import ServiceFilter
 from clinic.api.permissions import IsAdmin, IsAdminOrReadOnly
-from clinic.models import Service
+from clinic.models import Clinic, Service
 from clinic.roles import is_admin, therapist_of
 from therapists import services as therapist_services
 from therapists.api import serializers as therapist_serializers
@@ -181,6 +181,11 @@ class TimeOffSerializer(Guarded, therapist_serializers.TimeOffSerializer):
 class ServiceSerializer(Guarded, clinic_serializers.ServiceSerializer):
     class Meta(clinic_serializers.ServiceSerializer.Meta):
         fields = [*clinic_serializers.ServiceSerializer.Meta.fields, *Guarded.GUARD_FIELDS]
+
+
+class ClinicSerializer(Guarded, clinic_serializers.ClinicSerializer):
+    class Meta(clinic_serializers.ClinicSerializer.Meta):
+        fields = [*clinic_serializers.ClinicSerializer.Meta.fields, *Guarded.GUARD_FIELDS]
 
 
 class RoomSerializer(Guarded, booking_serializers.RoomSerializer):
@@ -479,7 +484,33 @@ class TimeOffViewSet(TherapistScheduleViewSet):
         therapist_services.delete_time_off(instance)  # less time off strands nobody
 
 
-# --- Services and rooms --------------------------------------------------------------------
+# --- The clinic, services and rooms ----------------------------------------------------------
+
+
+@extend_schema_view(
+    patch=extend_schema(
+        **guarded_responses(
+            {200: ClinicSerializer},
+            "A new `timezone` moves every therapist's working hours (local wall times) against "
+            "the bookings already made: one that would strand future active bookings is "
+            "refused (409 listing them) unless `affected_bookings` says what to do with them.",
+        )
+    )
+)
+class ClinicView(GuardedWrites, generics.RetrieveUpdateAPIView):
+    """The clinic's settings: anyone reads, admins edit (PATCH)."""
+
+    serializer_class = ClinicSerializer
+    permission_classes = [IsAdminOrReadOnly]
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def get_object(self):
+        return Clinic.get()
+
+    def perform_update(self, serializer):
+        changes = dict(serializer.validated_data)
+        decision = self.take_decision(changes)
+        self.answer(serializer, schedule.update_clinic(changes=changes, **decision))
 
 
 @extend_schema_view(

@@ -23,6 +23,7 @@ router.register(
 )
 
 urlpatterns = [
+    path("clinic/", schedule.ClinicView.as_view(), name="clinic"),
     path("availability/", availability.AvailabilityView.as_view(), name="availability"),
     # The therapist's calendar lives with the bookings it shows (therapists must not import
     # bookings).

@@ -2,8 +2,9 @@ from django.urls import path
 
 from clinic.api import accounts, views
 
-# The service catalogue is routed by bookings.api.urls (bookings.api.schedule): retiring a
-# service must not strand its booked clients, which only bookings knows about.
+# The clinic's settings and the service catalogue are routed by bookings.api.urls
+# (bookings.api.schedule): a new time zone or a retired service must not strand booked
+# clients, which only bookings knows about.
 urlpatterns = [
     path("health/", views.HealthView.as_view(), name="health"),
     path("health/live/", views.LiveView.as_view(), name="health-live"),
@@ -25,5 +26,4 @@ urlpatterns = [
         accounts.PasswordResetConfirmView.as_view(),
         name="auth-password-reset-confirm",
     ),
-    path("clinic/", views.ClinicView.as_view(), name="clinic"),
 ]

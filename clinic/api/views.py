@@ -18,12 +18,8 @@ from rest_framework.views import APIView
 from clinic import heartbeat, two_factor
 from clinic.accounts import issue_token
 from clinic.api.authentication import EnrolmentRequired
-from clinic.api.permissions import IsAdminOrReadOnly
-from clinic.api.serializers import ClinicSerializer
 from clinic.api.throttling import ResilientScopedRateThrottle
-from clinic.models import Clinic
 from clinic.roles import client_of, role_of, therapist_of
-from clinic.services import update_clinic
 
 
 def _check_database() -> str:
@@ -244,20 +240,6 @@ class MeView(APIView):
             "therapist": therapist.pk if therapist else None,
         }
         return Response(MeSerializer(data).data)
-
-
-class ClinicView(generics.RetrieveUpdateAPIView):
-    """The clinic's settings: anyone reads, admins edit (PATCH)."""
-
-    serializer_class = ClinicSerializer
-    permission_classes = [IsAdminOrReadOnly]
-    http_method_names = ["get", "patch", "head", "options"]
-
-    def get_object(self):
-        return Clinic.get()
-
-    def perform_update(self, serializer):
-        serializer.instance = update_clinic(**serializer.validated_data)
 
 
 def _wants_json(request) -> bool:

@@ -430,3 +430,37 @@ def test_the_409_takes_a_constant_number_of_queries(world, count, django_assert_
         response = api.patch(f"{T}{world.therapist.pk}/", {"active": False}, format="json")
     assert response.status_code == 409
     assert len(response.json()["affected_bookings"]) == count
+
+
+class TestClinicTimeZone:
+    def test_a_new_time_zone_that_moves_hours_off_a_booking_is_refused(self, world, booked):
+        # 10:00 Toronto is 07:00 in Vancouver: before the therapist's 09:00 start there.
+        response = factories.api_as(world.admin).patch(
+            "/api/v1/clinic/", {"timezone": "America/Vancouver"}, format="json"
+        )
+        assert_refused(response, booked, problem="outside_hours")
+        world.clinic.refresh_from_db()
+        assert world.clinic.timezone == "America/Toronto"
+
+    def test_keep_changes_it_and_lists_them(self, world, booked):
+        response = factories.api_as(world.admin).patch(
+            "/api/v1/clinic/",
+            {"timezone": "America/Vancouver", "affected_bookings": "keep"},
+            format="json",
+        )
+        assert response.status_code == 200, response.json()
+        assert response.json()["timezone"] == "America/Vancouver"
+        assert [x["outcome"] for x in response.json()["affected_bookings"]] == ["kept"]
+
+    def test_other_settings_strand_nobody(self, world, booked):
+        response = factories.api_as(world.admin).patch(
+            "/api/v1/clinic/", {"slot_interval_minutes": 30}, format="json"
+        )
+        assert response.status_code == 200, response.json()
+        assert response.json()["affected_bookings"] == []
+
+    def test_a_therapist_cannot(self, world, booked):
+        response = factories.api_as(world.therapist.user).patch(
+            "/api/v1/clinic/", {"timezone": "UTC", "affected_bookings": "cancel"}, format="json"
+        )
+        assert response.status_code == 403

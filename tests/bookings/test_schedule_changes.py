@@ -128,6 +128,7 @@ class TestTimeOff:
         assert notice.status == "sent"
         [message] = [m for m in mail.outbox if "cancelled" in m.subject]
         assert message.to == [world.client_a.email]
+        assert "Tess is ill" in message.body
 
     def test_cancel_without_a_reason_tells_the_problem(self, world, booked):
         response = factories.api_as(world.admin).post(

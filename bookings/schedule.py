@@ -373,8 +373,11 @@ def remove_therapist(therapist: Therapist, **decision) -> ScheduleChange:
 def update_service(service: Service, *, changes: dict, **decision) -> ScheduleChange:
     """Change a service (`clinic.services.update_service`): deactivating it must not strand
     anyone (a new duration applies to new bookings only, so it strands nobody)."""
+    was_active = service.active
     return guarded(
-        lambda: clinic_services.update_service(service, **changes),
+        lambda: _check_service_has_a_room(
+            clinic_services.update_service(service, **changes), was_active=was_active
+        ),
         scope=Q(service_id=service.pk),
         **decision,
     )
@@ -424,6 +427,29 @@ def check_every_service_has_a_room() -> None:
                 ]
             }
         )
+
+
+def _check_service_has_a_room(service: Service, *, was_active: bool) -> Service:
+    """A service made active while rooms are in use needs an active room that suits it."""
+    becomes_active = service.active and not was_active
+    if becomes_active and rooms_in_use() and not service.rooms.filter(active=True).exists():
+        raise ValidationError(
+            {
+                "active": [
+                    "While rooms are in use every active service needs an active room that "
+                    f"suits it, and none suits {service.name}: create it inactive "
+                    "(`active: false`), add it to a room's services, then make it active."
+                ]
+            }
+        )
+    return service
+
+
+@transaction.atomic
+def create_service(**fields) -> Service:
+    """Add a service (`clinic.services.create_service`); while rooms are in use an active one
+    needs a room that suits it first (create it inactive, add it to a room, activate it)."""
+    return _check_service_has_a_room(clinic_services.create_service(**fields), was_active=False)
 
 
 def _save_room(room: Room, services: Iterable[Service] | None) -> Room:

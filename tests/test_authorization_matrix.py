@@ -73,7 +73,7 @@ RULES = [
     Rule("get",    T + "clinic/",                                  (200, 200, 200, 200, 200, 200)),
     Rule("patch",  T + "clinic/",                                  (401, 403, 403, 403, 403, 200), "clinic"),
     Rule("get",    T + "services/",                                (200, 200, 200, 200, 200, 200)),
-    Rule("post",   T + "services/",                                (401, 403, 403, 403, 403, 201), "service"),
+    Rule("post",   T + "services/",                                (401, 403, 403, 403, 403, 201), "new_service"),
     Rule("get",    T + "services/{service}/",                      (200, 200, 200, 200, 200, 200)),
     Rule("put",    T + "services/{service}/",                      (401, 403, 403, 403, 403, 200), "service"),
     Rule("patch",  T + "services/{service}/",                      (401, 403, 403, 403, 403, 200), "service"),
@@ -360,6 +360,14 @@ def _body(name: str | None, ids: dict) -> dict | None:
             "duration_minutes": 45,
             "buffer_minutes": 0,
             "price": "80.00",
+        },
+        # Rooms are in use here: a new service starts inactive until a room suits it.
+        "new_service": {
+            "name": "Deep tissue",
+            "modality": "deep_tissue",
+            "duration_minutes": 45,
+            "price": "80.00",
+            "active": False,
         },
         "therapist": {
             "display_name": "Newt",

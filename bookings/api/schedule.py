@@ -28,7 +28,6 @@ from bookings.api import serializers as booking_serializers
 from bookings.availability import Reason
 from bookings.models import Room
 from bookings.schedule import Decision, Outcome, StrandedBookings
-from clinic import services as clinic_services
 from clinic.api import serializers as clinic_serializers
 from clinic.api.fields import InstantField
 from clinic.api.filters import ServiceFilter
@@ -552,7 +551,7 @@ class ServiceViewSet(GuardedWrites, viewsets.ModelViewSet):
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
         self.take_decision(data)  # a new service strands nobody
-        serializer.instance = clinic_services.create_service(**data)
+        serializer.instance = schedule.create_service(**data)
 
     def perform_update(self, serializer):
         changes = dict(serializer.validated_data)

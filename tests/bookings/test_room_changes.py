@@ -231,3 +231,37 @@ class TestARoomTakenOutOfUse:
             f"{ROOMS}{a.pk}/", {"active": False, "affected_bookings": "cancel"}, format="json"
         )
         assert response.status_code == 403
+
+
+class TestANewServiceWhileRoomsAreInUse:
+    BODY = {"name": "Deep tissue, 90", "modality": "deep_tissue", "duration_minutes": 90}
+
+    def test_an_active_one_without_a_room_is_refused(self, world):
+        factories.make_room("Table 1", services=[world.service])
+        response = factories.api_as(world.admin).post(
+            "/api/v1/services/", {**self.BODY, "price": "120.00"}, format="json"
+        )
+        assert response.status_code == 400, response.json()
+        assert "Deep tissue, 90" in response.json()["active"][0]
+
+    def test_create_it_inactive_add_it_to_a_room_then_activate_it(self, world):
+        room = factories.make_room("Table 1", services=[world.service])
+        api = factories.api_as(world.admin)
+        created = api.post(
+            "/api/v1/services/", {**self.BODY, "price": "120.00", "active": False}, format="json"
+        )
+        assert created.status_code == 201, created.json()
+        service = created.json()["id"]
+        assert (
+            api.patch(f"/api/v1/services/{service}/", {"active": True}, format="json").status_code
+            == 400
+        )
+        assert change_room(world, room, services=[world.service.pk, service]).status_code == 200
+        response = api.patch(f"/api/v1/services/{service}/", {"active": True}, format="json")
+        assert response.status_code == 200, response.json()
+
+    def test_without_rooms_nothing_changes(self, world):
+        response = factories.api_as(world.admin).post(
+            "/api/v1/services/", {**self.BODY, "price": "120.00"}, format="json"
+        )
+        assert response.status_code == 201

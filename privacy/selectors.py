@@ -13,6 +13,7 @@ from bookings.models import Booking, BookingEvent
 from clients.models import Client, Intake, ReportedTriggerPoint
 from notifications.models import Notice, Reminder
 from treatments.models import Amendment, TreatedTriggerPoint, TreatmentNote
+from waitlist.models import OfferMessage, WaitlistEntry, WaitlistOffer
 
 CLIENT_FIELDS = [
     "id",
@@ -54,7 +55,8 @@ def _fields(model, *, exclude=()) -> list[str]:
 
 def client_export(client: Client) -> dict:
     """The client's data as plain JSON values: the record and login, every intake with its
-    reported trigger points, every booking with its history, reminders and notices, and every
+    reported trigger points, every booking with its history, reminders and notices, every
+    waitlist entry with its offers and the messages that carried them, and every
     treatment note with its treated trigger points and amendments (the client's health record:
     they have a right of access to it, though the API shows notes only to clinic staff). Staff
     notes about the client are personal data too and are included. A fixed number of queries
@@ -82,6 +84,21 @@ def client_export(client: Client) -> dict:
             Prefetch("amendments", queryset=Amendment.objects.order_by("created_at", "id")),
         )
         .order_by("booking__start", "id")
+    )
+    entries = (
+        WaitlistEntry.objects.filter(client=client)
+        .select_related("service", "therapist")
+        .prefetch_related(
+            Prefetch(
+                "offers",
+                queryset=WaitlistOffer.objects.select_related("therapist")
+                .prefetch_related(
+                    Prefetch("messages", queryset=OfferMessage.objects.order_by("due_at", "id"))
+                )
+                .order_by("created_at", "id"),
+            )
+        )
+        .order_by("created_at", "id")
     )
     point_fields = _fields(ReportedTriggerPoint, exclude=("id", "intake_id"))
     treated_fields = _fields(TreatedTriggerPoint, exclude=("id", "treatment_note_id"))
@@ -118,6 +135,26 @@ def client_export(client: Client) -> dict:
                 "notices": [_row(n, ["kind", *DELIVERY_FIELDS]) for n in b.notices.all()],
             }
             for b in bookings
+        ],
+        "waitlist": [
+            {
+                **_row(
+                    entry,
+                    ["id", "earliest_date", "latest_date", "time_from", "time_to", "status"],
+                ),
+                "service": entry.service.name,
+                "therapist": entry.therapist.display_name if entry.therapist else None,
+                **_row(entry, ["created_at"]),
+                "offers": [
+                    {
+                        **_row(offer, ["id", "start", "hold_until", "status", "booking_id"]),
+                        "therapist": offer.therapist.display_name,
+                        "messages": [_row(m, DELIVERY_FIELDS) for m in offer.messages.all()],
+                    }
+                    for offer in entry.offers.all()
+                ],
+            }
+            for entry in entries
         ],
         "treatment_notes": [
             {

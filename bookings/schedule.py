@@ -196,10 +196,11 @@ def _find_room(booking: Booking) -> int | None:
 def _move_to_a_room(booking: Booking, room_id: int | None) -> bool:
     if room_id is None:
         return False
-    booking.room_id = room_id
+    previous, booking.room_id = booking.room_id, room_id
     try:
         save_or_conflict(booking)
     except Conflict:  # taken by a booking made this very moment: no room after all
+        booking.room_id = previous
         return False
     return True
 

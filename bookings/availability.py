@@ -355,29 +355,12 @@ def refusal(
     suits the service exists and is free for the same span. The schedule and the pool must
     cover [start, start + span].
     """
-    if not schedule.active:
-        return Reason.THERAPIST_INACTIVE
-    if not service.active:
-        return Reason.SERVICE_INACTIVE
-    if service.id not in schedule.service_ids:
-        return Reason.SERVICE_NOT_OFFERED
     start = to_utc(start)
-    if start < rules.now:
-        return Reason.IN_PAST
-    if start < rules.earliest:
-        return Reason.INSIDE_LEAD_TIME
-    if start > rules.latest:
-        return Reason.BEYOND_HORIZON
-    local = start.astimezone(rules.tz)
-    if not _on_grid_local(local, rules.slot_interval_minutes):
-        return Reason.OFF_GRID
-    if not schedule.license_valid_on(local.date()):
-        return Reason.LICENSE_EXPIRED
     end = start + service.span
-    if not schedule.working.covers(start, end):
-        return Reason.OUTSIDE_HOURS
-    if schedule.time_off.overlaps(start, end):
-        return Reason.TIME_OFF
+    reason = _offer_refusal(schedule, service) or _timing_refusal(start, rules)
+    reason = reason or _schedule_refusal(schedule, start, end, rules.tz)
+    if reason is not None:
+        return reason
     if schedule.busy.overlaps(start, end):
         return Reason.BUSY
     if rooms is not None:
@@ -385,6 +368,50 @@ def refusal(
             return Reason.NO_ROOM
         if rooms.free_room(start, end) is None:
             return Reason.ROOM_BUSY
+    return None
+
+
+def misfit(
+    schedule: Schedule, service: ServiceSpec, start: datetime, until: datetime, tz: ZoneInfo
+):
+    """Why a booking already made for [start, until) (its blocked span, buffer included) no
+    longer fits its therapist's schedule, or None: the parts of `refusal` that a schedule
+    change can break (therapist and service active, service offered, licence valid, inside
+    working hours, not during time off). The booking-time rules (lead time, horizon, grid)
+    bound new bookings only, and the database keeps bookings from overlapping."""
+    start, until = to_utc(start), to_utc(until)
+    return _offer_refusal(schedule, service) or _schedule_refusal(schedule, start, until, tz)
+
+
+def _offer_refusal(schedule: Schedule, service: ServiceSpec):
+    if not schedule.active:
+        return Reason.THERAPIST_INACTIVE
+    if not service.active:
+        return Reason.SERVICE_INACTIVE
+    if service.id not in schedule.service_ids:
+        return Reason.SERVICE_NOT_OFFERED
+    return None
+
+
+def _timing_refusal(start: datetime, rules: Rules):
+    if start < rules.now:
+        return Reason.IN_PAST
+    if start < rules.earliest:
+        return Reason.INSIDE_LEAD_TIME
+    if start > rules.latest:
+        return Reason.BEYOND_HORIZON
+    if not _on_grid_local(start.astimezone(rules.tz), rules.slot_interval_minutes):
+        return Reason.OFF_GRID
+    return None
+
+
+def _schedule_refusal(schedule: Schedule, start: datetime, end: datetime, tz: ZoneInfo):
+    if not schedule.license_valid_on(start.astimezone(tz).date()):
+        return Reason.LICENSE_EXPIRED
+    if not schedule.working.covers(start, end):
+        return Reason.OUTSIDE_HOURS
+    if schedule.time_off.overlaps(start, end):
+        return Reason.TIME_OFF
     return None
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from bookings.availability import refusal
@@ -113,6 +113,33 @@ def check_room(room: Room | None, service: Service) -> None:
         raise ValidationError({"room": [f"Room {room.name} does not suit {service.name}."]})
 
 
+# The fields of the therapist and the service the booking rules read, refreshed under the lock.
+HELD_FIELDS = (
+    (Therapist, ("active", "license_expires_on")),
+    (Service, ("active", "duration_minutes", "buffer_minutes")),
+)
+
+
+def hold_schedule(therapist: Therapist, service: Service) -> None:
+    """Share-lock the therapist's and the service's rows until the booking commits, and read
+    their rules afresh. A schedule change locks them for update (`bookings.schedule`: time off,
+    hours, profile, service), so it waits for this booking and then finds it, or this booking
+    waits for the change and then reads the new schedule: a booking never slips in under a
+    change checked without it. Share locks block neither each other nor the foreign key checks
+    of other bookings."""
+    with connection.cursor() as cursor:
+        for instance, (model, fields) in zip((therapist, service), HELD_FIELDS, strict=True):
+            columns = ", ".join(f'"{model._meta.get_field(f).column}"' for f in fields)
+            cursor.execute(
+                f'SELECT {columns} FROM "{model._meta.db_table}" WHERE id = %s FOR SHARE',
+                [instance.pk],
+            )
+            row = cursor.fetchone()
+            if row is not None:
+                for name, value in zip(fields, row, strict=True):
+                    setattr(instance, name, value)
+
+
 def check_bookable(
     *,
     therapist: Therapist,
@@ -134,6 +161,7 @@ def check_bookable(
     `prefer_room_id` if it is free (a reschedule keeps its room), else the first free suitable
     room in name order; None when the clinic has no rooms."""
     check_room(room, service)
+    hold_schedule(therapist, service)
     rules = booking_rules(clinic, now, for_staff=for_staff)
     spec = service_spec(service)
     end = start + spec.span

@@ -1,11 +1,10 @@
 from django.urls import path
-from rest_framework.routers import SimpleRouter
 
 from clinic.api import accounts, views
 
-router = SimpleRouter()
-router.register("services", views.ServiceViewSet, basename="service")
-
+# The clinic's settings and the service catalogue are routed by bookings.api.urls
+# (bookings.api.schedule): a new time zone or a retired service must not strand booked
+# clients, which only bookings knows about.
 urlpatterns = [
     path("health/", views.HealthView.as_view(), name="health"),
     path("health/live/", views.LiveView.as_view(), name="health-live"),
@@ -27,6 +26,4 @@ urlpatterns = [
         accounts.PasswordResetConfirmView.as_view(),
         name="auth-password-reset-confirm",
     ),
-    path("clinic/", views.ClinicView.as_view(), name="clinic"),
-    *router.urls,
 ]

@@ -7,10 +7,9 @@ from django.urls import reverse
 from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
-    extend_schema_view,
     inline_serializer,
 )
-from rest_framework import exceptions, generics, permissions, serializers, status, viewsets
+from rest_framework import exceptions, generics, permissions, serializers
 from rest_framework.authtoken.serializers import AuthTokenSerializer as CredentialsSerializer
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -19,13 +18,8 @@ from rest_framework.views import APIView
 from clinic import heartbeat, two_factor
 from clinic.accounts import issue_token
 from clinic.api.authentication import EnrolmentRequired
-from clinic.api.filters import ServiceFilter
-from clinic.api.permissions import IsAdminOrReadOnly
-from clinic.api.serializers import ClinicSerializer, ServiceSerializer
 from clinic.api.throttling import ResilientScopedRateThrottle
-from clinic.models import Clinic, Service
-from clinic.roles import client_of, is_admin, role_of, therapist_of
-from clinic.services import create_service, retire_service, update_clinic, update_service
+from clinic.roles import client_of, role_of, therapist_of
 
 
 def _check_database() -> str:
@@ -246,53 +240,6 @@ class MeView(APIView):
             "therapist": therapist.pk if therapist else None,
         }
         return Response(MeSerializer(data).data)
-
-
-class ClinicView(generics.RetrieveUpdateAPIView):
-    """The clinic's settings: anyone reads, admins edit (PATCH)."""
-
-    serializer_class = ClinicSerializer
-    permission_classes = [IsAdminOrReadOnly]
-    http_method_names = ["get", "patch", "head", "options"]
-
-    def get_object(self):
-        return Clinic.get()
-
-    def perform_update(self, serializer):
-        serializer.instance = update_clinic(**serializer.validated_data)
-
-
-@extend_schema_view(
-    destroy=extend_schema(
-        description="Deletes a service nobody has booked (204). A service that has bookings is "
-        "deactivated instead, and the answer is the deactivated service (200).",
-        responses={200: ServiceSerializer, 204: None},
-    )
-)
-class ServiceViewSet(viewsets.ModelViewSet):
-    """The service catalogue: anyone reads active services, admins read all and write."""
-
-    serializer_class = ServiceSerializer
-    permission_classes = [IsAdminOrReadOnly]
-    filterset_class = ServiceFilter
-    search_fields = ["name", "description"]
-    ordering_fields = ["name", "modality", "duration_minutes", "price"]
-
-    def get_queryset(self):
-        services = Service.objects.all()
-        return services if is_admin(self.request.user) else services.filter(active=True)
-
-    def perform_create(self, serializer):
-        serializer.instance = create_service(**serializer.validated_data)
-
-    def perform_update(self, serializer):
-        serializer.instance = update_service(serializer.instance, **serializer.validated_data)
-
-    def destroy(self, request, *args, **kwargs):
-        service = self.get_object()
-        if retire_service(service):
-            return Response(status=status.HTTP_204_NO_CONTENT)
-        return Response(self.get_serializer(service).data, status=status.HTTP_200_OK)
 
 
 def _wants_json(request) -> bool:

@@ -14,8 +14,8 @@ from django.db import OperationalError, connection, transaction
 from bookings import services
 from bookings.models import Booking
 from bookings.signals import booking_changed
+from clients.models import Client
 from clinic.errors import Conflict
-from clinic.models import Service
 from tests import factories
 from tests.bookings.conftest import TUESDAY_10
 from tests.bookings.test_race import race, wait_until_someone_waits_on_a_lock
@@ -121,11 +121,13 @@ def test_every_booking_path_racing_every_other_answers_2xx_or_409_and_never_over
 @pytest.mark.django_db(transaction=True)
 def test_a_booking_failed_as_the_deadlock_victim_at_commit_is_run_again_whole(world):
     """Force a deadlock at COMMIT (the foreign keys are checked then): the booking is written
-    and waits inside its transaction while another transaction locks the service row; the
-    booking's commit then waits for that lock, and the other transaction inserts a booking
-    overlapping ours and waits for us. The booking waited first, so PostgreSQL fails its
-    COMMIT; the whole transaction runs again and answers as a booking service should: the
-    other booking is there now, so a 409, never the raw OperationalError (a 500)."""
+    and waits inside its transaction while another transaction locks the client's row (the
+    booking share-locks the therapist's and service's rows from the start, so those are not
+    free to take); the booking's commit then waits for that lock, and the other transaction
+    inserts a booking overlapping ours and waits for us. The booking waited first, so
+    PostgreSQL fails its COMMIT; the whole transaction runs again and answers as a booking
+    service should: the other booking is there now, so a 409, never the raw OperationalError
+    (a 500)."""
     service, therapist = world.service, world.therapist
     ours, theirs = factories.make_client(), factories.make_client()
     written, service_locked = threading.Event(), threading.Event()
@@ -150,9 +152,9 @@ def test_a_booking_failed_as_the_deadlock_victim_at_commit_is_run_again_whole(wo
         try:
             with transaction.atomic():
                 written.wait(10)
-                Service.objects.select_for_update().get(pk=service.pk)
+                Client.objects.select_for_update().get(pk=ours.pk)
                 service_locked.set()
-                wait_until_someone_waits_on_a_lock()  # our COMMIT waits for the service row
+                wait_until_someone_waits_on_a_lock()  # our COMMIT waits for the client's row
                 factories.make_booking(
                     therapist=therapist, client=theirs, service=service,
                     start=TUESDAY_10 + 15 * MINUTES,

@@ -141,3 +141,41 @@ def test_every_example_is_valid_against_its_schema(schema):
         failures += [f"{where}: {e.message}" for e in validator.iter_errors(example["value"])]
 
     assert failures == []
+
+
+GUARDED = [
+    ("post", "/api/v1/therapists/{therapist_id}/time-off/"),
+    ("put", "/api/v1/therapists/{therapist_id}/time-off/{id}/"),
+    ("patch", "/api/v1/therapists/{therapist_id}/time-off/{id}/"),
+    ("put", "/api/v1/therapists/{therapist_id}/working-hours/{id}/"),
+    ("patch", "/api/v1/therapists/{therapist_id}/working-hours/{id}/"),
+    ("delete", "/api/v1/therapists/{therapist_id}/working-hours/{id}/"),
+    ("put", "/api/v1/therapists/{id}/"),
+    ("patch", "/api/v1/therapists/{id}/"),
+    ("delete", "/api/v1/therapists/{id}/"),
+    ("put", "/api/v1/services/{id}/"),
+    ("patch", "/api/v1/services/{id}/"),
+    ("delete", "/api/v1/services/{id}/"),
+    ("post", "/api/v1/rooms/"),
+    ("put", "/api/v1/rooms/{id}/"),
+    ("patch", "/api/v1/rooms/{id}/"),
+    ("patch", "/api/v1/clinic/"),
+]
+
+
+@pytest.mark.parametrize(("method", "path"), GUARDED)
+def test_every_schedule_change_documents_the_409_listing_affected_bookings(schema, method, path):
+    operation = schema["paths"][path][method]
+    conflict = operation["responses"]["409"]["content"]["application/json"]["schema"]
+    assert conflict["$ref"].endswith("/AffectedBookingsConflict")
+    body = schema["components"]["schemas"]["AffectedBookingsConflict"]
+    assert {"detail", "conflict", "affected_bookings"} <= set(body["required"])
+    item = schema["components"]["schemas"]["AffectedBooking"]["properties"]
+    assert {"id", "start", "end", "client", "therapist", "service", "outcome"} <= set(item)
+    if method == "delete":
+        names = {p["name"] for p in operation["parameters"] if p["in"] == "query"}
+        assert names == {"affected_bookings", "cancel_reason"}
+    else:
+        ref = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+        request = schema["components"]["schemas"][ref.rsplit("/", 1)[1]]["properties"]
+        assert {"affected_bookings", "cancel_reason"} <= set(request)

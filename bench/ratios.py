@@ -598,6 +598,63 @@ def measure_stack(settle: float, timeout: float) -> dict:
                 process.wait()
 
 
+def run_availability(tz, args) -> dict:
+    service, start, end = seed_availability(tz)
+    av = measure_availability(service, start, end, args.availability_runs)
+    print(
+        f"Availability, {AV_DAYS} days, {AV_THERAPISTS} therapists, {AV_BOOKINGS} bookings: "
+        f"selector {av['ours_ms']:.1f} ms, the same {av['queries']} statements on a bare "
+        f"psycopg cursor {av['floor_ms']:.1f} ms (p50 of {args.availability_runs}), "
+        f"{av['slots']} slots",
+        flush=True,
+    )
+    return av
+
+
+def run_booking(tz, args) -> dict:
+    bk = measure_booking(tz, args.bookings, args.booking_rounds, args.concurrency, args.workers)
+    for label, side in (("booking create", bk["ours"]), ("trivial create", bk["ceiling"])):
+        print(
+            f"{label:>15}: {side['count']} in {side['seconds']:.1f} s = {side['rate']:.1f}/s, "
+            f"p50 {side['p50_ms']:.0f} ms, p95 {percentile(side['latencies'], 95) * 1000:.0f}"
+            f" ms; other answers {sorted(set(side['errors']))}",
+            flush=True,
+        )
+    print(f"  overlapping active bookings: {bk['overlaps']}", flush=True)
+    return bk
+
+
+def run_reminders(tz, args) -> dict:
+    rm = measure_reminders(tz, args.reminders, args.reminder_rounds, args.reminder_timeout)
+    for label, side in (("reminder sends", rm["ours"]), ("trivial task", rm["ceiling"])):
+        print(
+            f"{label:>15}: {side['count']} in {side['seconds']:.1f} s = {side['rate']:.0f}/s",
+            flush=True,
+        )
+    print(
+        f"  last round: {rm['last_round_sends']} emails, {rm['last_round_duplicates']} duplicates",
+        flush=True,
+    )
+    if rm["ours"]["count"] < args.reminders * args.reminder_rounds:
+        print(f"  not all sent in time; worker log:\n{rm['log_tail']}", flush=True)
+    return rm
+
+
+def run_stack() -> dict:
+    stack = measure_stack(settle=15, timeout=300)
+    if "error" in stack:
+        print(f"stack: {stack['error']}", flush=True)
+        return {"pss_mb": float("nan")}
+    print(
+        f"make run stack at rest: {stack['pss_mb']:.0f} MB PSS in {stack['processes']} "
+        f"processes (healthy after {stack['healthy_s']:.0f} s)",
+        flush=True,
+    )
+    for name, kb in sorted(stack["by_name"].items(), key=lambda item: -item[1]):
+        print(f"  {kb / 1024:7.1f} MB  {name}")
+    return stack
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bookings", type=int, default=150, help="per round and side")
@@ -608,9 +665,17 @@ def main() -> int:
     parser.add_argument("--reminder-rounds", type=int, default=2)
     parser.add_argument("--reminder-timeout", type=float, default=120)
     parser.add_argument("--availability-runs", type=int, default=30)
-    parser.add_argument("--skip-stack", action="store_true")
+    parser.add_argument(
+        "--parts", default="availability,booking,reminders,stack", help="comma-separated subset"
+    )
     args = parser.parse_args()
 
+    parts = set(args.parts.split(","))
+    nan = {"rate": float("nan")}
+    av = {"ratio": float("nan")}
+    bk = {"ours": nan, "ceiling": nan}
+    rm = {"ours": nan, "ceiling": nan}
+    stack = {"pss_mb": float("nan")}
     ok = True
     try:
         call_command("migrate", verbosity=0)
@@ -618,60 +683,19 @@ def main() -> int:
         clinic.timezone = "America/Toronto"
         clinic.save()
         tz = clinic.tz
-
-        service, start, end = seed_availability(tz)
-        av = measure_availability(service, start, end, args.availability_runs)
-        print(
-            f"Availability, {AV_DAYS} days, {AV_THERAPISTS} therapists, {AV_BOOKINGS} bookings: "
-            f"selector {av['ours_ms']:.1f} ms, the same {av['queries']} statements on a bare "
-            f"psycopg cursor {av['floor_ms']:.1f} ms (p50 of {args.availability_runs}), "
-            f"{av['slots']} slots",
-            flush=True,
-        )
-
-        bk = measure_booking(tz, args.bookings, args.booking_rounds, args.concurrency, args.workers)
-        for label, side in (("booking create", bk["ours"]), ("trivial create", bk["ceiling"])):
-            print(
-                f"{label:>15}: {side['count']} in {side['seconds']:.1f} s = {side['rate']:.1f}/s, "
-                f"p50 {side['p50_ms']:.0f} ms, p95 {percentile(side['latencies'], 95) * 1000:.0f}"
-                f" ms; other answers {sorted(set(side['errors']))}",
-                flush=True,
-            )
-        print(f"  overlapping active bookings: {bk['overlaps']}", flush=True)
-        ok &= bk["overlaps"] == 0 and not bk["ours"]["errors"]
-
-        rm = measure_reminders(tz, args.reminders, args.reminder_rounds, args.reminder_timeout)
-        for label, side in (("reminder sends", rm["ours"]), ("trivial task", rm["ceiling"])):
-            print(
-                f"{label:>15}: {side['count']} in {side['seconds']:.1f} s = {side['rate']:.0f}/s",
-                flush=True,
-            )
-        print(
-            f"  last round: {rm['last_round_sends']} emails, "
-            f"{rm['last_round_duplicates']} duplicates",
-            flush=True,
-        )
-        if rm["ours"]["count"] < args.reminders * args.reminder_rounds:
-            print(f"  not all sent in time; worker log:\n{rm['log_tail']}", flush=True)
-        ok &= rm["last_round_duplicates"] == 0
+        if "availability" in parts:
+            av = run_availability(tz, args)
+        if "booking" in parts:
+            bk = run_booking(tz, args)
+            ok &= bk["overlaps"] == 0 and not bk["ours"]["errors"]
+        if "reminders" in parts:
+            rm = run_reminders(tz, args)
+            ok &= rm["last_round_duplicates"] == 0
     finally:
         connections.close_all()
         drop_database()
-
-    stack = {"pss_mb": float("nan")}
-    if not args.skip_stack:
-        stack = measure_stack(settle=15, timeout=300)
-        if "error" in stack:
-            print(f"stack: {stack['error']}", flush=True)
-            stack["pss_mb"] = float("nan")
-        else:
-            print(
-                f"make run stack at rest: {stack['pss_mb']:.0f} MB PSS in {stack['processes']} "
-                f"processes (healthy after {stack['healthy_s']:.0f} s)",
-                flush=True,
-            )
-            for name, kb in sorted(stack["by_name"].items(), key=lambda item: -item[1]):
-                print(f"  {kb / 1024:7.1f} MB  {name}")
+    if "stack" in parts:
+        stack = run_stack()
 
     print(f"RATIO booking_create {bk['ours']['rate'] / bk['ceiling']['rate']:.3f}")
     print(f"RATIO reminders {rm['ours']['rate'] / rm['ceiling']['rate']:.3f}")

@@ -40,6 +40,12 @@ class DeliveryKind:
     # The email (an EmailMessage, text and HTML) and the SMS text, given (row, subject, clinic).
     email_message: Callable[[Delivery, Any, Any], Any]
     sms_text: Callable[[Delivery, Any, Any], str]
+    # Optionally, the registered name of a task that sends a whole claimed batch, published
+    # once per batch with (pks, claim_token) (`dispatcher.send_batch`), and how to lock and
+    # load many subjects at once, in id order (given their ids, a list or a subquery; returns
+    # {id: subject}). Without them, `task` is published per row.
+    batch_task: str = ""
+    lock_subjects: Callable[[Any], dict[int, Any]] | None = None
 
     def client_of(self, subject):
         client = subject

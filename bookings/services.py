@@ -217,25 +217,25 @@ def create_booking(
         created_by=actor if actor is not None and actor.is_authenticated else None,
     )
     booking.set_times(start, service)
-    with transaction.atomic():
-        try:
-            save_or_conflict(booking)
-        except Conflict as exc:
-            # Another request took the room we picked; if the clinic did not name it, look
-            # again once: a second suitable room may still be free.
-            if exc.constraint != "booking_no_room_overlap" or room is not None:
-                raise
-            booking.room_id = check_bookable(
-                therapist=therapist,
-                service=service,
-                start=start,
-                clinic=clinic,
-                client_id=client.pk,
-                for_staff=for_staff,
-            )
-            save_or_conflict(booking)
-        _record(booking, actor=actor, from_status="", reason="Booked")
-        announce(booking, previous_status=None, previous_start=None)
+    # (`retried_atomic` is the transaction: all of this commits, or none of it.)
+    try:
+        save_or_conflict(booking)
+    except Conflict as exc:
+        # Another request took the room we picked; if the clinic did not name it, look
+        # again once: a second suitable room may still be free.
+        if exc.constraint != "booking_no_room_overlap" or room is not None:
+            raise
+        booking.room_id = check_bookable(
+            therapist=therapist,
+            service=service,
+            start=start,
+            clinic=clinic,
+            client_id=client.pk,
+            for_staff=for_staff,
+        )
+        save_or_conflict(booking)
+    _record(booking, actor=actor, from_status="", reason="Booked")
+    announce(booking, previous_status=None, previous_start=None)
     return booking
 
 

@@ -491,6 +491,7 @@ def measure_reminders(tz, count: int, rounds: int, timeout: float) -> dict:
                     done, seconds = run(booking_ids if run is reminder_round else count, timeout)
                     result["count"] += done
                     result["seconds"] += seconds
+                    celery_app.control.purge()  # a round that timed out leaves no work behind
                 time.sleep(1)
         finally:
             stop_group(process)
@@ -583,9 +584,10 @@ def measure_stack(settle: float, timeout: float) -> dict:
             by_name: dict[str, int] = {}
             for pid in pids:
                 try:
-                    name = " ".join(psutil.Process(pid).cmdline()[:4])[-60:]
+                    name = " ".join(psutil.Process(pid).cmdline()[:7])[-70:]
                 except psutil.Error:
                     continue
+                name = f"{name} [{pid}]" if "python" in name else name
                 by_name[name] = by_name.get(name, 0) + pss_kb(pid)
             return {"pss_mb": total / 1024, "processes": len(pids), "healthy_s": healthy,
                     "by_name": by_name}  # fmt: skip
@@ -662,8 +664,8 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
     parser.add_argument("--reminders", type=int, default=10_000)
-    parser.add_argument("--reminder-rounds", type=int, default=2)
-    parser.add_argument("--reminder-timeout", type=float, default=120)
+    parser.add_argument("--reminder-rounds", type=int, default=1)
+    parser.add_argument("--reminder-timeout", type=float, default=300)
     parser.add_argument("--availability-runs", type=int, default=30)
     parser.add_argument(
         "--parts", default="availability,booking,reminders,stack", help="comma-separated subset"

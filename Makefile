@@ -6,7 +6,7 @@ PORT ?= 8000
 # Without DATABASE_URL / REDIS_URL, commands run on the embedded PostgreSQL and Redis.
 EMBEDDED := $(PY) -m devtools.embedded exec --
 
-.PHONY: run test lint format fuzz bench load scale-out clean-var backup restore
+.PHONY: run test lint format fuzz bench bench-ratios load scale-out clean-var backup restore
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -65,6 +65,12 @@ bench: $(VENV)/.runtime
 	$(EMBEDDED) $(BENCH_VENV)/bin/python bench/availability.py
 	$(EMBEDDED) $(BENCH_VENV)/bin/python bench/booking_race.py
 	$(EMBEDDED) $(BENCH_VENV)/bin/python bench/reminders.py
+
+# A few minutes: the project's booking create, reminder sends and availability as ratios against a
+# ceiling (a trivial create, a trivial task, bare SQL) measured interleaved in the same run, and
+# the PSS of the `make run` stack at rest. The last lines are `RATIO ...` and `RATE ...`.
+bench-ratios: $(VENV)/.runtime
+	$(EMBEDDED) $(PY) bench/ratios.py $(BENCH_ARGS)
 
 # Load test (not a test either): locust in its own venv against gunicorn on a throwaway database.
 LOAD_VENV := var/load-venv

@@ -446,9 +446,12 @@ def free_slots(
     rooms: RoomPool | None = None,
 ) -> list[Slot]:
     """Slots starting in [window_start, window_end) that `refusal` accepts, by start then
-    therapist. Candidates come from each schedule's free time (grid instants whose blocked span
-    fits in a free interval); `refusal` has the last word on each (with `rooms`, a slot also
-    needs a free suitable room)."""
+    therapist. Candidates come from each schedule's free time: grid instants (on the grid,
+    past the lead time, inside the horizon) whose blocked span fits in a free interval
+    (working hours less time off and bookings), of an active therapist offering an active
+    service. Those checks of `refusal` hold by construction, so only the rest are made per
+    candidate: the licence on the local date and, with `rooms`, a free suitable room. (The
+    tests hold this equal to `refusal` on every grid instant.)"""
     window_start, window_end = to_utc(window_start), to_utc(window_end)
     lo = max(window_start, rules.earliest)
     if lo >= window_end or not service.active or (rooms is not None and not rooms.rooms):
@@ -459,15 +462,20 @@ def free_slots(
     grid = grid[: bisect_right(grid, rules.latest)]
     span = service.span
     slots: list[Slot] = []
+    duration, tz = service.duration, rules.tz
     for schedule in schedules:
         if not schedule.active or service.id not in schedule.service_ids:
             continue
+        licence_ends = schedule.license_expires_on
         for free_start, free_end in schedule.free:
             i = bisect_left(grid, free_start)
             while i < len(grid) and grid[i] + span <= free_end:
                 start = grid[i]
-                if refusal(schedule, service, start, rules, rooms) is None:
-                    slots.append(Slot(schedule.therapist_id, start, start + service.duration))
                 i += 1
+                if licence_ends is not None and start.astimezone(tz).date() > licence_ends:
+                    continue
+                if rooms is not None and rooms.free_room(start, start + span) is None:
+                    continue
+                slots.append(Slot(schedule.therapist_id, start, start + duration))
     slots.sort(key=lambda slot: (slot.start, slot.therapist_id))
     return slots

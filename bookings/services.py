@@ -78,14 +78,27 @@ def constraint_name(exc: IntegrityError) -> str | None:
 DEADLOCK_DETECTED = "40P01"
 
 
-def save_or_conflict(booking: Booking, *, attempts: int = 3) -> None:
+def save_or_conflict(booking: Booking, *, attempts: int = 3, savepoint: bool = True) -> None:
     """Save in a savepoint; an overlap refused by the database becomes a 409 (Conflict).
 
     Two transactions inserting overlapping rows can each find the other's row while checking
     an exclusion constraint and wait for each other; PostgreSQL breaks that deadlock by failing
     one. The savepoint lets us retry it: the retry waits for the other transaction, then meets
     its committed booking (409) or, if it rolled back, finds the time free.
+
+    Without `savepoint` (the caller is the outermost `retried_atomic` and has nothing to retry
+    inside its transaction) the row is saved directly, two statements fewer: an overlap is the
+    same 409, and a deadlock runs the whole transaction again (`retried_atomic`).
     """
+    if not savepoint:
+        try:
+            booking.save()
+        except IntegrityError as exc:
+            name = constraint_name(exc)
+            if name in COLLISIONS:
+                raise Conflict(COLLISIONS[name], constraint=name) from exc
+            raise
+        return
     for attempt in range(1, attempts + 1):
         try:
             with transaction.atomic():
@@ -245,25 +258,28 @@ def create_booking(
         created_by=actor if actor is not None and actor.is_authenticated else None,
     )
     booking.set_times(start, service)
-    with transaction.atomic():
-        try:
-            save_or_conflict(booking)
-        except Conflict as exc:
-            # Another request took the room we picked; if the clinic did not name it, look
-            # again once: a second suitable room may still be free.
-            if exc.constraint != "booking_no_room_overlap" or room is not None:
-                raise
-            booking.room_id = check_bookable(
-                therapist=therapist,
-                service=service,
-                start=start,
-                clinic=clinic,
-                client_id=client.pk,
-                for_staff=for_staff,
-            )
-            save_or_conflict(booking)
-        _record(booking, actor=actor, from_status="", reason="Booked")
-        announce(booking, previous_status=None, previous_start=None)
+    # (`retried_atomic` is the transaction: all of this commits, or none of it.) Only a room
+    # we picked may be worth a second try inside it; otherwise, as the outermost transaction,
+    # no savepoint is needed.
+    outermost = not transaction.get_connection().savepoint_ids
+    try:
+        save_or_conflict(booking, savepoint=not outermost or (room_id is not None and room is None))
+    except Conflict as exc:
+        # Another request took the room we picked; if the clinic did not name it, look
+        # again once: a second suitable room may still be free.
+        if exc.constraint != "booking_no_room_overlap" or room is not None:
+            raise
+        booking.room_id = check_bookable(
+            therapist=therapist,
+            service=service,
+            start=start,
+            clinic=clinic,
+            client_id=client.pk,
+            for_staff=for_staff,
+        )
+        save_or_conflict(booking)
+    _record(booking, actor=actor, from_status="", reason="Booked")
+    announce(booking, previous_status=None, previous_start=None)
     return booking
 
 

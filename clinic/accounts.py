@@ -88,10 +88,11 @@ def issue_token(
 
 def token_for_key(key: str) -> ApiToken | None:
     """The live token with this key, with its user; None if unknown, expired or the user is
-    inactive. One query (plus a rare last_used write)."""
+    inactive. One query (plus a rare last_used write), which also brings the user's therapist
+    profile and client record, so `clinic.roles.role_of` needs no query of its own."""
     now = timezone.now()
     token = (
-        ApiToken.objects.select_related("user")
+        ApiToken.objects.select_related("user", "user__therapist", "user__client")
         .filter(digest=_digest(key), expires__gt=now, user__is_active=True)
         .first()
     )

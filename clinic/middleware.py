@@ -3,7 +3,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from clinic.api.fields import MESSAGES, control_problem
-from clinic.models import clinic_timezone, last_known_clinic_timezone
+from clinic.models import clinic_read_once, clinic_timezone, last_known_clinic_timezone
 from clinic.unavailable import UNAVAILABLE
 
 HEALTH_PATH = "/api/v1/health/"
@@ -11,7 +11,8 @@ HEALTH_PATH = "/api/v1/health/"
 
 class ClinicTimezoneMiddleware:
     """API answers give datetimes in the clinic's time zone, and naive datetimes sent to the API
-    are read in it (DRF's DateTimeField uses the current zone both ways)."""
+    are read in it (DRF's DateTimeField uses the current zone both ways). The clinic row is
+    read at most once per request (`clinic_read_once`)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -26,7 +27,7 @@ class ClinicTimezoneMiddleware:
             # The database is not answering: keep the zone last read (None: the default one)
             # and let the view answer (health says so; others answer 503).
             zone = last_known_clinic_timezone()
-        with timezone.override(zone):
+        with timezone.override(zone), clinic_read_once():
             return self.get_response(request)
 
 

@@ -1,5 +1,7 @@
 import time
 import zoneinfo
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import timedelta
 from decimal import Decimal
 
@@ -29,6 +31,20 @@ class Modality(models.TextChoices):
     SPORTS = "sports", "Sports massage"
     PRENATAL = "prenatal", "Prenatal massage"
     MYOFASCIAL_RELEASE = "myofascial_release", "Myofascial release"
+
+
+# Set by `clinic_read_once()`: a dict holding the clinic read in this request (or empty).
+_request_scope: ContextVar[dict | None] = ContextVar("clinic_request_scope", default=None)
+
+
+@contextmanager
+def clinic_read_once():
+    """Within this block `Clinic.get()` reads the row once (saving it reads it afresh)."""
+    token = _request_scope.set({})
+    try:
+        yield
+    finally:
+        _request_scope.reset(token)
 
 
 class Clinic(models.Model):
@@ -84,10 +100,20 @@ class Clinic(models.Model):
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
         forget_clinic_timezone()
+        scope = _request_scope.get()
+        if scope is not None:
+            scope.clear()  # the next Clinic.get() of this request reads the saved row
 
     @classmethod
     def get(cls) -> "Clinic":
+        """The clinic row. Inside `clinic_read_once()` (each API request) it is read once and
+        the same instance handed to every caller: a booking create asked three times."""
+        scope = _request_scope.get()
+        if scope:
+            return scope["clinic"]
         clinic, _ = cls.objects.get_or_create(pk=1)
+        if scope is not None:
+            scope["clinic"] = clinic
         return clinic
 
     @property

@@ -216,6 +216,10 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 120
+# Celery's Django fixup closes the database connection before and after every task unless
+# this is set; reusing it for this many tasks saves a connect per task (CONN_MAX_AGE and the
+# health checks still retire a stale one).
+CELERY_DB_REUSE_MAX = 1000
 CELERY_TASK_SOFT_TIME_LIMIT = 90
 # Longer than any countdown/retry backoff we use, so a message is not redelivered while waiting.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}

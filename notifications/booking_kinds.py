@@ -4,7 +4,10 @@ before the row (the lock order of the booking write paths), composed by
 
 from __future__ import annotations
 
-from bookings.models import Booking
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+
+from bookings.models import Booking, BookingEvent
 from clinic.statuses import BookingStatus
 from notifications import channels, kinds
 from notifications.models import (
@@ -18,13 +21,31 @@ from notifications.models import (
 CANCELLATIONS = (NoticeKind.CANCELLATION, NoticeKind.SERIES_CANCELLATION)
 
 
-def lock_booking(booking_id: int) -> Booking | None:
+def _bookings_for_messages():
+    """Bookings as a message needs them, in one query: client, therapist, service, and how
+    many history events each has (the .ics SEQUENCE), under a row lock."""
+    events = (
+        BookingEvent.objects.filter(booking=OuterRef("pk"))
+        .order_by()
+        .values("booking")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     return (
         Booking.objects.select_for_update(no_key=True, of=("self",))
         .select_related("client", "therapist", "service")
-        .filter(pk=booking_id)
-        .first()
+        .annotate(event_count=Coalesce(Subquery(events), 0))
     )
+
+
+def lock_booking(booking_id: int) -> Booking | None:
+    return _bookings_for_messages().filter(pk=booking_id).first()
+
+
+def lock_bookings(booking_ids) -> dict[int, Booking]:
+    """Many bookings locked at once, in id order (the order every batch takes them in, so two
+    batches never deadlock)."""
+    return {b.pk: b for b in _bookings_for_messages().filter(pk__in=booking_ids).order_by("pk")}
 
 
 def _inactive(booking: Booking) -> str:
@@ -107,6 +128,8 @@ def therapist_of_notice(notice: TherapistNotice, booking: Booking):
 NOTICE = kinds.DeliveryKind(
     model=Notice,
     task="notifications.tasks.send_notice",
+    batch_task="notifications.tasks.send_notices",
+    lock_subjects=lock_bookings,
     subject_field="booking",
     lock_subject=lock_booking,
     client_path="client",
@@ -118,6 +141,8 @@ NOTICE = kinds.DeliveryKind(
 REMINDER = kinds.DeliveryKind(
     model=Reminder,
     task="notifications.tasks.send_reminder",
+    batch_task="notifications.tasks.send_reminders",
+    lock_subjects=lock_bookings,
     subject_field="booking",
     lock_subject=lock_booking,
     client_path="client",

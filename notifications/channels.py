@@ -14,7 +14,8 @@ import logging
 import sys
 import threading
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from smtplib import SMTPException
 from urllib.parse import urlparse
 
@@ -23,7 +24,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.module_loading import import_string
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, Timezone
 
 from bookings.models import Booking
 from clinic.models import Clinic
@@ -192,9 +193,13 @@ def appointments_ics(bookings, clinic: Clinic, method: str) -> bytes:
     for booking in bookings:
         cal.add_component(_event(booking, clinic, method))
         starts.append(timezone.localtime(booking.start, clinic.tz).date())
-    cal.add_missing_timezones(
-        first_date=min(starts) - timedelta(days=366), last_date=max(starts) + timedelta(days=366)
-    )
+    first, last = min(starts), max(starts)
+    if last - first <= timedelta(days=300):  # within the year either side of the first day
+        cal.add_component(vtimezone(clinic.tz.key, first))
+    else:
+        cal.add_missing_timezones(
+            first_date=first - timedelta(days=366), last_date=last + timedelta(days=366)
+        )
     return cal.to_ical()
 
 
@@ -208,7 +213,9 @@ def _event(booking: Booking, clinic: Clinic, method: str) -> Event:
     event.add("dtend", timezone.localtime(booking.end, tz))
     # SEQUENCE must grow with each change of the event: every change of a booking records
     # one event in its history (a timestamp would not grow for two changes in one second).
-    event.add("sequence", booking.events.count())
+    # (`booking_kinds.lock_booking` counts them with the booking: no query of its own here.)
+    sequence = getattr(booking, "event_count", None)
+    event.add("sequence", booking.events.count() if sequence is None else sequence)
     event.add("summary", f"{booking.service.name} with {booking.therapist.display_name}")
     if clinic.address:
         event.add("location", clinic.address)
@@ -216,6 +223,15 @@ def _event(booking: Booking, clinic: Clinic, method: str) -> Event:
     cancelled = method == "CANCEL" or booking.status == BookingStatus.CANCELLED
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     return event
+
+
+@lru_cache(maxsize=256)
+def vtimezone(tzid: str, day: date) -> Timezone:
+    """The zone's VTIMEZONE from a year before `day` to a year after (the zone travels with
+    the event), built once per zone and day: building one walks the zone's transitions."""
+    return Timezone.from_tzid(
+        tzid, first_date=day - timedelta(days=366), last_date=day + timedelta(days=366)
+    )
 
 
 def subject_line(lead: str, start, clinic: Clinic) -> str:

@@ -46,6 +46,12 @@ class DeliveryKind:
     # names them in a skip reason ("The therapist has no email address.").
     recipient: Callable[[Delivery, Any], Any] | None = None
     recipient_label: str = "client"
+    # Optionally, the registered name of a task that sends a whole claimed batch, published
+    # once per batch with (pks, claim_token) (`dispatcher.send_batch`), and how to lock and
+    # load many subjects at once, in id order (given their ids, a list or a subquery; returns
+    # {id: subject}). Without them, `task` is published per row.
+    batch_task: str = ""
+    lock_subjects: Callable[[Any], dict[int, Any]] | None = None
 
     def client_of(self, subject):
         client = subject

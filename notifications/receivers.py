@@ -32,7 +32,9 @@ def plan_messages(
     moved = (previous_start is not None and previous_start != booking.start) or (
         previous_therapist is not None
     )
-    if booking.is_active and (moved or not was_active):
+    if booking.is_active and previous_status is None:
+        services.schedule_reminders(booking)  # a new booking has no reminders to replace
+    elif booking.is_active and (moved or not was_active):
         services.replace_reminders(booking)
     elif was_active and not booking.is_active:
         status = booking.get_status_display().lower()

@@ -47,3 +47,17 @@ def send_notice(self, notice_id: int, claim_token: str) -> str:
 def send_therapist_notice(self, notice_id: int, claim_token: str) -> str:
     last_try = self.request.retries >= self.max_retries
     return dispatcher.send(TherapistNotice, notice_id, claim_token, last_try=last_try)
+
+
+@shared_task(bind=True, ignore_result=True, **RETRY)
+def send_reminders(self, reminder_ids: list[int], claim_token: str) -> dict:
+    """Send a claimed batch (one task per batch, `dispatcher.send_batch`); a transient error
+    retries the batch, whose rows already done are then left alone."""
+    last_try = self.request.retries >= self.max_retries
+    return dispatcher.send_batch(Reminder, reminder_ids, claim_token, last_try=last_try)
+
+
+@shared_task(bind=True, ignore_result=True, **RETRY)
+def send_notices(self, notice_ids: list[int], claim_token: str) -> dict:
+    last_try = self.request.retries >= self.max_retries
+    return dispatcher.send_batch(Notice, notice_ids, claim_token, last_try=last_try)

@@ -103,7 +103,11 @@ class BookingViewSet(
             actor=request.user,
             room=data.get("room"),
         )
-        return self.output(self.get_queryset().get(pk=booking.pk), status_code=201)
+        # The service's instance is the saved row (nothing is computed by the database), so
+        # it is answered without reading it back; staff also see its history.
+        if self.role in STAFF_ROLES:
+            selectors.load_history([booking])
+        return self.output(booking, status_code=201)
 
     def act(self, action_name: str):
         booking = self.get_object()

@@ -100,6 +100,6 @@ def test_a_dispatcher_that_cannot_publish_gives_its_claims_back(make_booking):
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[-1] == "0"  # nothing was handed over
-    assert "Could not publish notifications.tasks.send_notice" in result.stderr
+    assert "Could not publish notifications.tasks.send_notices" in result.stderr
     rows = [*Reminder.objects.filter(booking=booking), *Notice.objects.filter(booking=booking)]
     assert {(row.status, row.claim_token) for row in rows} == {("pending", None)}

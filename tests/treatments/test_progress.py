@@ -182,6 +182,6 @@ def test_progress_takes_a_fixed_number_of_queries(chart):
 
     assert sum(len(s["points"]) for s in body["series"]) == 2 + 6 * 4
     assert len(seven_visits) == len(one_visit)
-    # token+user, therapist profile, client, reported, treated, audit entry
-    # (the clinic's time zone is cached per process by the middleware)
-    assert len(seven_visits) == 6, [q["sql"] for q in seven_visits.captured_queries]
+    # token (with its user and their therapist profile), client, reported, treated, audit
+    # entry (the clinic's time zone is cached per process by the middleware)
+    assert len(seven_visits) == 5, [q["sql"] for q in seven_visits.captured_queries]

@@ -1,6 +1,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms import formset_factory
+from django.forms.models import fields_for_model
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Intake, PressurePreference
@@ -98,7 +99,10 @@ TriggerPointFormSet = formset_factory(
 )
 
 
-class IntakeForm(forms.ModelForm):
+class IntakeForm(forms.Form):
+    """The intake's questions (the model's fields, labelled for clients). A plain form: the
+    intake service checks every rule and says what is wrong, naming the field."""
+
     consent_given = forms.BooleanField(
         label=_("I have read the consent above and I agree to it."),
         required=True,
@@ -106,7 +110,6 @@ class IntakeForm(forms.ModelForm):
     )
 
     class Meta:
-        model = Intake
         fields = [
             "conditions",
             "medications",
@@ -166,6 +169,18 @@ class IntakeForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["pressure_preference"].choices = PressurePreference.choices
+
+
+IntakeForm.base_fields = {
+    **fields_for_model(
+        Intake,
+        fields=IntakeForm.Meta.fields,
+        labels=IntakeForm.Meta.labels,
+        widgets=IntakeForm.Meta.widgets,
+        help_texts=IntakeForm.Meta.help_texts,
+    ),
+    "consent_given": IntakeForm.base_fields["consent_given"],
+}
 
 
 HEALTH_FIELDS = [

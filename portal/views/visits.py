@@ -84,7 +84,7 @@ def cancel(request, pk: int):
     booking = access.obj
     context = _context(access, clinic)
     why_not = _why_not(access, "cancel")
-    form = CancelForm(request.POST or None)
+    form = CancelForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and why_not is None and form.is_valid():
         try:
             booking_services.cancel_booking(

@@ -56,6 +56,16 @@ def visit_url(booking) -> str:
     return settings.SITE_URL + visit_path(booking)
 
 
+def visit_cancel_url(booking) -> str:
+    """The visit's cancel page (it warns about a late cancellation before asking)."""
+    path, _, query = visit_path(booking).partition("?")
+    return f"{settings.SITE_URL}{path}cancel/?{query}"
+
+
+def book_url() -> str:
+    return f"{settings.SITE_URL}/book/"
+
+
 def offer_url(offer) -> str:
     """The waitlist offer's page (accept or decline it)."""
     return settings.SITE_URL + offer_path(offer)

@@ -203,3 +203,50 @@ def test_a_client_books_on_a_phone(phone, site, clinic_world):
     assert phone.evaluate("document.documentElement.scrollWidth") <= 375
     assert_accessible(phone)
     assert Booking.objects.filter(client=client).count() == 1
+
+
+@pytest.fixture
+def no_js_page(browser):
+    context = browser.new_context(
+        viewport={"width": 1024, "height": 768}, java_script_enabled=False
+    )
+    yield context.new_page()
+    context.close()
+
+
+def test_booking_and_the_intake_work_with_javascript_off(no_js_page, site, clinic_world):
+    page = no_js_page
+    trigger, _ = clinic_world
+    client = factories.make_client()
+    site.open(page, f"/book/{trigger.pk}/?first=1")
+    page.locator(".slot label").first.click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Continue").click()
+    account = page.get_by_role("region", name="I have an account")
+    account.get_by_label("Username").fill(client.user.username)
+    account.get_by_label("Password").fill(factories.PASSWORD)
+    with page.expect_navigation():
+        account.get_by_role("button", name="Sign in").click()
+
+    # No script: the map is a picture, the list of rows does the job.
+    assert page.get_by_role("button", name="Upper trapezius, left").count() == 0
+    row = page.locator("[data-tp-row]").first
+    row.get_by_label("Where").select_option("levator_scapulae")
+    row.get_by_label("Side").select_option("right")
+    row.get_by_label(re.compile("^Pain")).focus()
+    page.keyboard.press("ArrowRight")
+    row.get_by_label("Neck pain").check()
+    page.get_by_label("I have read the consent above and I agree to it.").check()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save my intake").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Confirm booking").click()
+
+    assert page.get_by_role("heading", name="You are booked").is_visible()
+    point = client.intakes.get().reported_trigger_points.get()
+    assert (point.muscle, point.side, point.pain, point.refers_to) == (
+        "levator_scapulae",
+        "right",
+        6,
+        "neck",
+    )

@@ -309,3 +309,18 @@ def test_a_forgotten_password_is_reset_from_the_emailed_link(
     assert "invalid, was already used" in reused.content.decode()
     world.client.user.refresh_from_db()
     assert world.client.user.check_password("brand-new-phrase-3")
+
+
+def test_the_intake_pages_take_a_constant_number_of_queries(
+    carla, world, django_assert_max_num_queries
+):
+    points = [
+        {"muscle": m, "side": "left", "pain": 3, "refers_to": "other"}
+        for m in ("deltoid", "rhomboids", "scalenes", "masseter")
+    ]
+    for _ in range(4):
+        factories.make_intake(world.client, reported_trigger_points=points)
+    with django_assert_max_num_queries(10):
+        carla.get("/account/intake/new/")
+    with django_assert_max_num_queries(10):
+        carla.get("/account/intake/")

@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.throttling import SimpleRateThrottle
 
 from tests import factories
@@ -189,3 +191,28 @@ def test_the_page_wears_the_clinics_name_and_colour(browser_client, clinic):
 
     assert "Knots Undone" in html
     assert "--brand:#7a3e9d" in html
+
+
+def test_staff_with_two_factor_sign_in_on_pages_with_their_code(browser_client, clinic):
+    therapist = factories.make_therapist()
+    device = TOTPDevice.objects.create(user=therapist.user, name="App", confirmed=True)
+
+    without = sign_in(browser_client, therapist.user.username)
+    right = sign_in(
+        browser_client, therapist.user.username, otp_token=f"{totp(device.bin_key):06d}"
+    )
+    verified = browser_client.session.get("otp_device_id")
+    browser_client.post(reverse("web:sign-out"))
+    wrong = sign_in(browser_client, therapist.user.username, otp_token="000000")
+
+    assert without.status_code == 400 and "Enter your two-factor code" in without.content.decode()
+    assert right.status_code == 302
+    assert verified  # the session counts as verified (django-otp)
+    assert wrong.status_code == 400
+    assert "_auth_user_id" not in browser_client.session
+
+
+def test_a_client_lands_on_their_account_after_signing_in(browser_client, clinic):
+    client = factories.make_client()
+
+    assert sign_in(browser_client, client.user.username)["Location"] == "/account/"

@@ -21,7 +21,7 @@ from clinic.models import AuditAction, Clinic
 from clinic.statuses import ACTIVE_STATUSES
 from portal.forms import ChangePasswordForm, WaitlistForm, apply_errors
 from portal.views.booking import active_services
-from portal.views.common import client_required
+from portal.views.common import as_id, client_required
 from privacy.selectors import client_export
 from therapists.models import Therapist
 from waitlist import services as waitlist_services
@@ -68,12 +68,11 @@ def dashboard(request):
 @client_required
 def join_waitlist(request):
     clinic = Clinic.get()
-    service = get_object_or_404(
-        active_services(), pk=request.GET.get("service") or request.POST.get("service") or 0
-    )
+    asked = as_id(request.GET.get("service") or request.POST.get("service"))
+    service = get_object_or_404(active_services(), pk=asked or 0)
     therapist = None
-    wanted = request.GET.get("therapist") or request.POST.get("therapist")
-    if wanted and wanted != "any":
+    wanted = as_id(request.GET.get("therapist") or request.POST.get("therapist"))
+    if wanted is not None:
         therapist = Therapist.objects.filter(pk=wanted, active=True).first()
     try:
         day = date.fromisoformat(request.GET.get("day", ""))

@@ -222,6 +222,9 @@ def confirm(request):
         return redirect("portal:book")
     service, therapist, start = draft
     notes = str(request.POST.get("notes", ""))[:2000]
+    if any(ord(c) < 32 and c not in "\n\r\t" for c in notes):
+        messages.error(request, _("The note has characters we cannot keep; please retype it."))
+        return redirect("portal:book-review")
     try:
         booking = booking_services.create_booking(
             client=request.client,

@@ -31,5 +31,13 @@ def client_required(view):
     return wrapped
 
 
+def as_id(value) -> int | None:
+    """A primary key from a query or form value; None for anything that is not one."""
+    text = str(value or "")
+    if not text.isascii() or not text.isdigit() or len(text) > 18:
+        return None
+    return int(text)
+
+
 def say_conflict(request, exc) -> None:
     messages.error(request, exc.message)

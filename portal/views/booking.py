@@ -24,7 +24,7 @@ from portal.forms import RegisterForm
 from portal.views.common import client_required, say_conflict
 from therapists.models import Therapist
 from web.forms import SignInForm
-from web.http import no_store
+from web.http import no_store, throttle_wait
 
 DRAFT = "portal.booking"
 
@@ -220,6 +220,20 @@ def confirm(request):
     draft = load_draft(request)
     if draft is None:
         return redirect("portal:book")
+    if throttle_wait(request, "booking") is not None:  # the API's booking throttle, shared
+        return no_store(
+            render(
+                request,
+                "portal/message.html",
+                {
+                    "title": _("Please wait"),
+                    "message": _(
+                        "Too many bookings from your account just now. Try again in a minute."
+                    ),
+                },
+                status=429,
+            )
+        )
     service, therapist, start = draft
     notes = str(request.POST.get("notes", ""))[:2000]
     if any(ord(c) < 32 and c not in "\n\r\t" for c in notes):

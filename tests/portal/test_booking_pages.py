@@ -5,6 +5,7 @@ import re
 
 import pytest
 from django.core import mail
+from rest_framework.throttling import SimpleRateThrottle
 
 from bookings.models import Booking
 from clients.models import Intake
@@ -217,3 +218,19 @@ def test_slot_values_round_trip():
     assert slots.parse_value(slots.slot_value(None, start)) == (None, start)
     assert slots.parse_value(slots.slot_value(7, start)) == (7, start)
     assert Intake  # the model the intake step writes
+
+
+def test_booking_on_the_portal_counts_against_the_apis_booking_throttle(carla, world, monkeypatch):
+    rates = {**SimpleRateThrottle.THROTTLE_RATES, "booking": "1/min"}
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", rates)
+    factories.make_intake(world.client)
+    factories.api_as(world.client.user).post(
+        "/api/v1/bookings/",
+        {"therapist": world.tess.pk, "service": world.trigger.pk, "start": at(2, 10).isoformat()},
+    )
+    carla.post(f"/book/{world.trigger.pk}/hold/", {"slot": f"any@{int(at(1, 10).timestamp())}"})
+
+    answer = carla.post("/book/confirm/")
+
+    assert answer.status_code == 429
+    assert Booking.objects.filter(client=world.client).count() == 1

@@ -6,7 +6,7 @@ PORT ?= 8000
 # Without DATABASE_URL / REDIS_URL, commands run on the embedded PostgreSQL and Redis.
 EMBEDDED := $(PY) -m devtools.embedded exec --
 
-.PHONY: run test lint format fuzz bench load clean-var backup restore screenshots
+.PHONY: run test lint format fuzz bench load scale-out clean-var backup restore screenshots
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -26,11 +26,23 @@ $(VENV)/.dev: requirements.txt requirements-embedded.txt requirements-dev.txt | 
 run: $(VENV)/.runtime
 	PORT=$(PORT) exec $(PY) -m devtools.embedded run --port $(PORT)
 
-test: $(VENV)/.dev
+# The schema linter of tests/contract/test_schema_lint.py: Redocly CLI from the npm registry,
+# pinned, in var/redocly. Only `make test` needs it (and so Node); without npm the test skips.
+REDOCLY_CLI := @redocly/cli@2.77.0
+REDOCLY := var/redocly/.installed-2.77.0
+$(REDOCLY):
+	@if command -v npm >/dev/null 2>&1; then \
+		(mkdir -p var/redocly && npm install --silent --no-audit --no-fund --no-save \
+			--prefix var/redocly $(REDOCLY_CLI) && touch $@) \
+		|| echo "could not install $(REDOCLY_CLI): the schema lint test is skipped"; \
+	else echo "npm not found: the schema lint test is skipped (apt-get install -y npm)"; fi
+
+test: $(VENV)/.dev $(REDOCLY)
 	$(EMBEDDED) $(PY) -m pytest $(PYTEST_ARGS)
 
-# Schemathesis against our own OpenAPI schema with a bigger budget than `make test` gives it.
-FUZZ_EXAMPLES ?= 50
+# Schemathesis in every phase (examples, coverage, fuzzing, stateful) as admin, therapist and
+# client, with a bigger budget than `make test` gives it (tests/test_fuzz.py).
+FUZZ_EXAMPLES ?= 10
 fuzz: $(VENV)/.dev
 	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(EMBEDDED) $(PY) -m pytest -m fuzz $(PYTEST_ARGS)
 
@@ -61,6 +73,14 @@ load: $(VENV)/.runtime
 	test -x $(LOAD_VENV)/bin/python || $(PYTHON) -m venv $(LOAD_VENV)
 	$(LOAD_VENV)/bin/python -m pip install --quiet -r bench/load-requirements.txt
 	$(EMBEDDED) $(PY) bench/load.py $(LOAD_ARGS)
+
+# Scale-out rehearsal (not a test): two web processes, two workers and two beats on one
+# PostgreSQL and Redis under the load mix plus due reminders (bench/scale_out.py, ~2 minutes).
+SCALE_ARGS ?=
+scale-out: $(VENV)/.runtime
+	test -x $(LOAD_VENV)/bin/python || $(PYTHON) -m venv $(LOAD_VENV)
+	$(LOAD_VENV)/bin/python -m pip install --quiet -r bench/load-requirements.txt
+	$(EMBEDDED) $(PY) bench/scale_out.py $(SCALE_ARGS)
 
 # Backup and restore of the database the commands use (the embedded one, or DATABASE_URL):
 # `make backup` writes backups/kneadly-<UTC time>.dump (or FILE=...); `make restore FILE=...`

@@ -3,6 +3,9 @@ list and cancel; therapists read their day, chart checked-in visits (write, edit
 read charts and trigger point progress; portal visitors open the home page, a week of free
 times and their account in a session. Each simulated person has their own login.
 
+With LOAD_HOSTS (comma-separated base URLs, as bench/scale_out.py sets), each simulated person
+is pinned to one of them in turn, as a load balancer would spread them over web machines.
+
 A 409 on booking is a lost race for a slot another client took a moment earlier: an expected
 answer under load, counted apart, not an error. Anything else unexpected is an error.
 """
@@ -20,11 +23,18 @@ OUTCOMES = {"booked": 0, "conflicts": 0, "cancelled": 0, "notes": 0, "signed": 0
 _clients = itertools.count()
 _therapists = itertools.count()
 _visitors = itertools.count()
+_hosts = itertools.cycle([h for h in os.environ.get("LOAD_HOSTS", "").split(",") if h] or [None])
 # Visits to chart, shared by the simulated users of one therapist (one gevent process: a pop
 # is atomic), so no visit is charted twice.
 TO_CHART = [
     random.sample(login["visits"], len(login["visits"])) for login in WORLD["therapist_logins"]
 ]
+
+
+def _pin_to_a_host(user: HttpUser) -> None:
+    host = next(_hosts)
+    if host:
+        user.client.base_url = host
 
 
 @events.test_stop.add_listener
@@ -42,6 +52,7 @@ class ClientUser(HttpUser):
     wait_time = between(1, 3)
 
     def on_start(self):
+        _pin_to_a_host(self)
         self.client.headers["Authorization"] = (
             "Token " + WORLD["clients"][next(_clients) % len(WORLD["clients"])]
         )
@@ -102,6 +113,7 @@ class TherapistUser(HttpUser):
     wait_time = between(1, 3)
 
     def on_start(self):
+        _pin_to_a_host(self)
         index = next(_therapists) % len(WORLD["therapist_logins"])
         me = WORLD["therapist_logins"][index]
         self.client.headers["Authorization"] = "Token " + me["token"]
@@ -172,6 +184,7 @@ class PortalUser(HttpUser):
     wait_time = between(1, 3)
 
     def on_start(self):
+        _pin_to_a_host(self)
         username = WORLD["client_usernames"][next(_visitors) % len(WORLD["client_usernames"])]
         self.client.get("/sign-in/", name="GET /sign-in/ (page)")
         self.client.post(

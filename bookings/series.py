@@ -30,6 +30,7 @@ from bookings.models import (
     BookingSeries,
     SeriesMode,
 )
+from bookings.signals import announce_series_booked, announce_series_cancelled
 from clinic.errors import Conflict
 from clinic.models import Clinic, Service
 from clinic.transactions import retried_atomic
@@ -119,7 +120,8 @@ def create_series(
     actor=None,
     clinic: Clinic | None = None,
 ) -> SeriesResult:
-    """Book a series in one transaction, each visit through `services.create_booking`.
+    """Book a series in one transaction, each visit through `services.create_booking`, then
+    announce them together (`series_booked`: one notice for the series).
 
     all_or_nothing: any refused visit (collision or rule) books nothing: SeriesConflict (409)
     listing the refused visits. book_what_fits: the bookable visits are booked and the others
@@ -170,16 +172,23 @@ def create_series(
             )
         if not result.booked:
             raise SeriesConflict("No visit of the series can be booked.", result.collided)
+        announce_series_booked(series, result.booked)
     return result
 
 
 @retried_atomic
 def cancel_series(
-    series: BookingSeries, *, since: datetime | None = None, actor=None, reason: str = ""
+    series: BookingSeries,
+    *,
+    since: datetime | None = None,
+    actor=None,
+    reason: str = "",
+    initiated_by: str | None = None,
 ) -> list[Booking]:
     """Cancel the series' requested and confirmed visits starting at or after `since` (default
-    now), each through `services.cancel_booking` (history, late flag, notices). Returns the
-    cancelled bookings."""
+    now), each through `services.cancel_booking` (history, who initiated it, late flag:
+    `initiated_by` as there), then announce them
+    together (`series_cancelled`: one notice for the series). Returns the cancelled bookings."""
     since = since or timezone.now()
     cancelled = []
     with transaction.atomic():
@@ -187,6 +196,12 @@ def cancel_series(
             start__gte=since, status__in=services.CANCEL.sources
         ).order_by("start"):
             cancelled.append(
-                services.cancel_booking(booking, actor=actor, reason=reason or "Series cancelled")
+                services.cancel_booking(
+                    booking,
+                    actor=actor,
+                    reason=reason or "Series cancelled",
+                    initiated_by=initiated_by,
+                )
             )
+        announce_series_cancelled(series, cancelled)
     return cancelled

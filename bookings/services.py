@@ -427,5 +427,11 @@ def reschedule_booking(
             reason=reason or "Rescheduled",
             from_start=previous_start,
         )
-        announce(locked, previous_status=previous_status, previous_start=previous_start)
+        changed_therapist = previous_therapist.pk != therapist.pk
+        announce(
+            locked,
+            previous_status=previous_status,
+            previous_start=previous_start,
+            previous_therapist=previous_therapist if changed_therapist else None,
+        )
     return locked

@@ -1,7 +1,9 @@
 """Contraindication flags, derived from an intake: the one place these rules live.
 
 The therapist must see these before treating (DOMAIN.md, "Intake and safety"). A client's
-active flags are those of their latest intake. The rules lean to caution: when the intake leaves
+active flags are those of their latest intake (which carries forward every answer an earlier
+intake gave and the new form left unanswered), less those a staff member resolved
+(clients.selectors.active_flags_of). The rules lean to caution: when the intake leaves
 a doubt (a surgery without a date, a pregnancy without weeks), the stricter flag is raised.
 """
 
@@ -59,6 +61,20 @@ RULE_FIELDS = (
     "osteoporosis",
     "skin_condition",
 )
+
+# The intake items each flag is read from: answering one of them on a new form (rather than
+# leaving it to be carried forward) reports the condition again and reactivates a resolved flag.
+FLAG_FIELDS: dict[str, tuple[str, ...]] = {
+    FlagCode.DVT.value: ("history_of_dvt",),
+    FlagCode.FEVER.value: ("fever_or_infection",),
+    FlagCode.ANTICOAGULANTS.value: ("takes_anticoagulants",),
+    FlagCode.BLEEDING_DISORDER.value: ("bleeding_disorder",),
+    FlagCode.RECENT_SURGERY.value: ("recent_surgery", "recent_surgery_date"),
+    FlagCode.CANCER_TREATMENT.value: ("cancer_under_treatment",),
+    FlagCode.PREGNANCY.value: ("pregnant", "pregnancy_weeks", "high_risk_pregnancy"),
+    FlagCode.OSTEOPOROSIS.value: ("osteoporosis",),
+    FlagCode.SKIN_CONDITION.value: ("skin_condition",),
+}
 
 _SEVERITY_ORDER = {
     Severity.CRITICAL.value: 0,

@@ -13,8 +13,19 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 
-from clients.models import Client, Intake, ReportedTriggerPoint
-from clients.selectors import clinic_today
+from clients.contraindications import FLAG_FIELDS, FlagCode, flags_for_intake
+from clients.models import (
+    ANSWER_ITEMS,
+    NONE_ANSWER,
+    TEXT_ITEMS,
+    TRIGGER_POINTS_ITEM,
+    Client,
+    ConsentText,
+    FlagResolution,
+    Intake,
+    ReportedTriggerPoint,
+)
+from clients.selectors import active_flags_of, clinic_today, current_consent_text
 from clinic.accounts import (
     LINK_INVALID,
     activation_link,
@@ -22,6 +33,7 @@ from clinic.accounts import (
     send_account_mail,
     user_for_link,
 )
+from clinic.errors import Conflict
 from clinic.models import IdempotentRequest
 
 User = get_user_model()
@@ -261,28 +273,195 @@ def _check_intake(fields: dict, now) -> None:
         raise ValidationError(errors)
 
 
+CONSENT_ITEMS = ("consent_given", "consent_version", "consent_signed_at")
+
+
+def _signed_consent(version: str, signed_at) -> ConsentText:
+    """The consent text of `version`, which must have been published when it was signed."""
+    text = ConsentText.objects.filter(version=version, published_at__lte=signed_at).first()
+    if text is not None:
+        return text
+    current = current_consent_text()
+    hint = f" The current version is {current.version!r}." if current is not None else ""
+    raise ValidationError(
+        {"consent_version": [f"No consent text of version {version!r} was published then.{hint}"]}
+    )
+
+
+def _answers(fields: dict) -> dict:
+    """The items the form answered, as values to store. A text item left empty is
+    unanswered; the word "none" answers it explicitly (stored empty)."""
+    answered = {}
+    for name in ANSWER_ITEMS:
+        if name not in fields:
+            continue
+        value = fields[name]
+        if name in TEXT_ITEMS:
+            value = (value or "").strip()
+            if not value:
+                continue
+            if value.lower() == NONE_ANSWER:
+                value = ""
+        answered[name] = value
+    return answered
+
+
+def _carry_forward(previous: Intake | None, answered: dict) -> tuple[dict, list[str]]:
+    """Complete a form's answers from the previous intake: every item left unanswered keeps
+    the earlier answer. Answering "not pregnant" clears the pregnancy's details; a surgery
+    answered anew (or "none") keeps the earlier surgery date only when it is the same surgery."""
+    answers = dict(answered)
+    if previous is None:
+        return answers, []
+    if answered.get("pregnant") is False:
+        answers.setdefault("pregnancy_weeks", None)
+        answers.setdefault("high_risk_pregnancy", False)
+    if "recent_surgery" in answered and answered["recent_surgery"] != previous.recent_surgery:
+        answers.setdefault("recent_surgery_date", None)
+    carried = [name for name in ANSWER_ITEMS if name not in answers]
+    for name in carried:
+        answers[name] = getattr(previous, name)
+    return answers, carried
+
+
+NOT_GIVEN = object()
+STALE_DRAFT = (
+    "A newer intake was recorded after this form was filled in: start again from the new "
+    "draft, so that no answer given there is overwritten."
+)
+
+
 @transaction.atomic
 def record_intake(
-    client: Client, *, recorded_by=None, reported_trigger_points=(), **fields
+    client: Client,
+    *,
+    recorded_by=None,
+    reported_trigger_points=None,
+    based_on=NOT_GIVEN,
+    **fields,
 ) -> Intake:
     """Add a new intake for the client; earlier intakes stay as they were (intakes are records,
     never edited).
 
-    Consent to treatment is required: `consent_given` and the consent text's version; the
-    server stamps `consent_signed_at` with now when it is not given and refuses one in the
-    future or more than a year old. Pregnancy weeks and high risk only with a pregnancy; a
-    surgery date not in the future. The intake and its reported trigger points are written
-    together or not at all.
+    A new intake starts from the previous one: an item the form leaves out (or a text item left
+    empty) carries the earlier answer forward, and `reported_trigger_points` left out keeps the
+    earlier points; only an explicit answer changes an item: `false` for a yes/no question,
+    the word "none" for a text item, `null` for a date or number, `[]` for the trigger points.
+    So a sparse form never drops a contraindication flag. The carried items are listed in
+    `carried_forward`. A flag a staff member resolved comes back when the new form reports the
+    condition again (answers one of its items itself, rather than carrying it). A form filled
+    in from a draft may say which intake it started from (`based_on`, the draft's: an id or
+    None for a first intake); when another intake was recorded since, it is refused with a
+    Conflict (409) rather than overwriting those answers with the older ones.
+
+    Consent to treatment is required on every form: `consent_given` and the version of the
+    consent text signed, which must have been published at the signing; the server stamps
+    `consent_signed_at` with now when it is not given and refuses one in the future or more
+    than a year old. Pregnancy weeks and high risk only with a pregnancy; a surgery date not in
+    the future. The intake and its reported trigger points are written together or not at all.
     """
+    unknown = set(fields) - set(ANSWER_ITEMS) - set(CONSENT_ITEMS)
+    if unknown:
+        raise TypeError(f"record_intake() got unexpected items: {sorted(unknown)}")
     now = timezone.now()
-    _check_intake(fields, now)
-    fields["consent_version"] = fields["consent_version"].strip()
-    if fields.get("consent_signed_at") is None:
-        fields["consent_signed_at"] = now
-    intake = Intake.objects.create(client=client, recorded_by=recorded_by, **fields)
-    points = [ReportedTriggerPoint(intake=intake, **point) for point in reported_trigger_points]
+    Client.objects.select_for_update().filter(pk=client.pk).first()  # one intake at a time
+    previous = client.intakes.first()
+    if based_on is not NOT_GIVEN and _pk(based_on) != _pk(previous):
+        raise Conflict(STALE_DRAFT, code="stale_draft")
+    answered = _answers(fields)
+    answers, carried = _carry_forward(previous, answered)
+    consent = {name: fields.get(name) for name in CONSENT_ITEMS}
+    _check_intake({**answers, **consent}, now)
+    signed_at = consent["consent_signed_at"] or now
+    text = _signed_consent(consent["consent_version"].strip(), signed_at)
+    if reported_trigger_points is None and previous is not None:
+        carried.append(TRIGGER_POINTS_ITEM)
+        reported_trigger_points = previous.reported_trigger_points.values(
+            "muscle", "side", "pain", "refers_to", "note"
+        )
+    intake = Intake.objects.create(
+        client=client,
+        recorded_by=recorded_by,
+        consent_given=True,
+        consent_version=text.version,
+        consent_signed_at=signed_at,
+        based_on=previous,
+        carried_forward=carried,
+        **answers,
+    )
+    points = [ReportedTriggerPoint(intake=intake, **p) for p in reported_trigger_points or ()]
     ReportedTriggerPoint.objects.bulk_create(points)
+    _reactivate_reported_flags(intake, answered=set(ANSWER_ITEMS) - set(carried), now=now)
     return intake
+
+
+def _pk(intake) -> int | None:
+    return intake.pk if isinstance(intake, Intake) else intake
+
+
+def _reactivate_reported_flags(intake: Intake, *, answered: set[str], now) -> None:
+    """A flag that the new intake raises from an item it answered itself was reported again:
+    a standing resolution of it ends (and stays in the history)."""
+    reported = [
+        flag.code
+        for flag in flags_for_intake(intake, clinic_today())
+        if answered & set(FLAG_FIELDS[flag.code])
+    ]
+    if reported:
+        FlagResolution.objects.filter(
+            client_id=intake.client_id, code__in=reported, reactivated_at__isnull=True
+        ).update(reactivated_by=intake, reactivated_at=now)
+
+
+@transaction.atomic
+def resolve_flag(client: Client, *, code: str, reason: str, resolved_by) -> FlagResolution:
+    """A staff member clears an active contraindication flag, saying why (the condition was
+    cleared by a physician, the answer was a mistake...). Recorded with who and when; the flag
+    stops being active until a later intake reports the condition again. Only an active flag
+    is resolved (a 400 otherwise). Who may resolve is `selectors.may_resolve_flags`."""
+    client = Client.objects.select_for_update().get(pk=client.pk)
+    errors: dict[str, list[str]] = {}
+    reason = (reason or "").strip()
+    if not reason:
+        errors["reason"] = ["Say why the flag no longer applies."]
+    if code not in FlagCode.values:
+        errors["code"] = [f"{code!r} is not a contraindication flag."]
+    elif code not in {flag.code for flag in active_flags_of(client)}:
+        standing = client.flag_resolutions.filter(code=code, reactivated_at__isnull=True).first()
+        if standing is not None:
+            when = timezone.localtime(standing.resolved_at).strftime("%Y-%m-%d %H:%M")
+            errors["code"] = [f"This flag was already resolved on {when}."]
+        else:
+            errors["code"] = ["The client's latest intake does not raise this flag."]
+    if errors:
+        raise ValidationError(errors)
+    return FlagResolution.objects.create(
+        client=client,
+        code=code,
+        intake=client.intakes.first(),
+        resolved_by=resolved_by,
+        resolved_at=timezone.now(),
+        reason=reason,
+    )
+
+
+@transaction.atomic
+def publish_consent_text(*, version: str, text: str, published_at=None) -> ConsentText:
+    """Publish a new version of the consent text (from `published_at`, default now). A version
+    is never reused; a published text is never rewritten once signed: publish a new one."""
+    version, text = (version or "").strip(), (text or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not version:
+        errors["version"] = ["Name the version."]
+    elif ConsentText.objects.filter(version=version).exists():
+        errors["version"] = [f"Version {version!r} exists: publish a new version instead."]
+    if not text:
+        errors["text"] = ["The consent text is empty."]
+    if errors:
+        raise ValidationError(errors)
+    return ConsentText.objects.create(
+        version=version, text=text, published_at=published_at or timezone.now()
+    )
 
 
 ANONYMISED_NAME = "Anonymised"

@@ -33,9 +33,15 @@ class ClinicTimezoneMiddleware:
 
 
 class QueryParameterMiddleware:
-    """A query parameter (name or value) holding a control character such as NUL is refused
-    before any view runs, as a 400 naming the parameter: `{"search": ["..."]}`. (The database
-    cannot store or compare NUL; no parameter of the API needs any control character.)"""
+    """Query parameters are refused before any view runs, as a 400 naming the parameter
+    (`{"search": ["..."]}`), when:
+
+    - a name or value holds a control character such as NUL (the database cannot store or
+      compare NUL; no parameter of the API needs any control character);
+    - a value is empty (`?therapist=`, `?status=`, `?page=`): an empty value is never read as
+      "no filter"; to mean no filter, leave the parameter out. One rule for every list, filter,
+      search, ordering and page parameter of the API (the schema says `minLength: 1`).
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -48,6 +54,8 @@ class QueryParameterMiddleware:
                     errors[name if not control_problem(name) else repr(name)] = [
                         MESSAGES["control"]
                     ]
+                elif any(not value.strip() for value in values):
+                    errors[name] = [MESSAGES["empty"]]
             if errors:
                 return JsonResponse(errors, status=400)
         return self.get_response(request)

@@ -253,7 +253,10 @@ def forget_clinic_timezone() -> None:
 class IdempotentRequest(models.Model):
     """A create made with an `Idempotency-Key` (clinic.api.idempotency): for 24 hours, a retry
     by the same user with the same key on the same route replays this answer. Only successful
-    answers are kept; a refused request leaves no row, so its retry is tried afresh."""
+    answers are kept; a refused request leaves no row, so its retry is tried afresh. Rows older
+    than KEPT_FOR are purged every hour (clinic.tasks.purge_idempotent_requests)."""
+
+    KEPT_FOR = timedelta(hours=24)
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="idempotent_requests"

@@ -3,8 +3,9 @@
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import ProtectedError
+from django.utils import timezone
 
-from clinic.models import ApiToken, Clinic, Service
+from clinic.models import ApiToken, Clinic, IdempotentRequest, Service
 
 CLINIC_FIELDS = {
     "name",
@@ -38,6 +39,14 @@ def end_staff_sign_ins_without_2fa() -> int:
     therapists' sign-ins made without a code end: they sign in again (and enrol if need be)."""
     staff = models.Q(user__is_staff=True) | models.Q(user__therapist__isnull=False)
     deleted, _ = ApiToken.objects.filter(staff, otp_verified=False).delete()
+    return deleted
+
+
+def purge_idempotent_requests() -> int:
+    """Forget the stored answers of `Idempotency-Key` requests older than 24 hours (their
+    retries are tried afresh); the number of rows removed."""
+    cutoff = timezone.now() - IdempotentRequest.KEPT_FOR
+    deleted, _ = IdempotentRequest.objects.filter(created_at__lt=cutoff).delete()
     return deleted
 
 

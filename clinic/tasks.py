@@ -18,6 +18,8 @@ from functools import partial
 from celery import current_app, shared_task
 from django.db import transaction
 
+from clinic import services
+
 logger = logging.getLogger(__name__)
 
 
@@ -44,3 +46,9 @@ def publish_on_commit(task_name: str, *args) -> None:
 def heartbeat() -> None:
     """Published by beat every HEARTBEAT_EVERY seconds: finishing it is the worker's heartbeat
     (clinic.heartbeat), so an idle worker still shows it is alive."""
+
+
+@shared_task(name="clinic.tasks.purge_idempotent_requests", ignore_result=True)
+def purge_idempotent_requests() -> int:
+    """Run by beat every hour: the stored `Idempotency-Key` answers older than 24 hours go."""
+    return services.purge_idempotent_requests()

@@ -247,6 +247,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": REMINDER_DISPATCH_EVERY,
         "options": {"expires": REMINDER_DISPATCH_EVERY},
     },
+    "purge-idempotent-requests": {
+        "task": "clinic.tasks.purge_idempotent_requests",
+        "schedule": 60 * 60,
+        "options": {"expires": 60 * 60},
+    },
     "heartbeat": {
         "task": "clinic.tasks.heartbeat",
         "schedule": HEARTBEAT_EVERY,

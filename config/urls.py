@@ -16,6 +16,7 @@ RESOURCES = {
     "services": "service-list",
     "therapists": "therapist-list",
     "clients": "client-list",
+    "consent_texts": "consent-text-list",
     "availability": "availability",
     "bookings": "booking-list",
     "booking_series": "booking-series-list",

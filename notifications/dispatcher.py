@@ -112,14 +112,14 @@ def reason_not_to_send(kind, delivery, subject, now) -> str:
     reason = kind.reason_not_to_send(delivery, subject, now)
     if reason:
         return reason
-    client = kind.client_of(subject)
-    if delivery.channel == Channel.EMAIL and not client.email:
-        return "The client has no email address."
+    recipient = kind.recipient_of(delivery, subject)
+    if delivery.channel == Channel.EMAIL and not recipient.email:
+        return f"The {kind.recipient_label} has no email address."
     if delivery.channel == Channel.SMS:
         if not settings.SMS_ENABLED:
             return "SMS is turned off."
-        if not client.phone:
-            return "The client has no phone number."
+        if not getattr(recipient, "phone", ""):
+            return f"The {kind.recipient_label} has no phone number."
     return ""
 
 

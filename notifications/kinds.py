@@ -31,8 +31,9 @@ class DeliveryKind:
     # Lock the subject (inside the send's transaction, before the row: the lock order of the
     # subject's own write paths) and load what the message needs; None when it is gone.
     lock_subject: Callable[[int], Any | None]
-    # From the subject to the client the message is for, as a lookup path ("client",
-    # "entry__client"); used on instances (`client_of`) and in queries (`client_lookup`).
+    # From the subject to the client the message is for (or is about, for a therapist's
+    # notice), as a lookup path ("client", "entry__client"); used on instances (`client_of`)
+    # and in queries (`client_lookup`: what stops when a client is anonymised).
     client_path: str
     # Why the row must not go out now ('' when it should), re-checked under the locks. The
     # checks of the channel (no address, SMS off) are the dispatcher's, after this one's.
@@ -40,12 +41,23 @@ class DeliveryKind:
     # The email (an EmailMessage, text and HTML) and the SMS text, given (row, subject, clinic).
     email_message: Callable[[Delivery, Any, Any], Any]
     sms_text: Callable[[Delivery, Any, Any], str]
+    # Who the message is for, given (row, subject), when it is not the subject's client (a
+    # therapist's notice): anything with `email` (and `phone` for SMS). `recipient_label`
+    # names them in a skip reason ("The therapist has no email address.").
+    recipient: Callable[[Delivery, Any], Any] | None = None
+    recipient_label: str = "client"
 
     def client_of(self, subject):
         client = subject
         for name in self.client_path.split("__"):
             client = getattr(client, name)
         return client
+
+    def recipient_of(self, delivery, subject):
+        """Who this row's message goes to: the `recipient` hook's answer, else the client."""
+        if self.recipient is not None:
+            return self.recipient(delivery, subject)
+        return self.client_of(subject)
 
     @property
     def client_lookup(self) -> str:

@@ -5,9 +5,11 @@ sends it through `notifications.channels`. These tables were the bookings app's;
 their names (`db_table`), so moving them moved no data.
 """
 
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
 from bookings.models import Booking
+from therapists.models import Therapist
 
 
 class Channel(models.TextChoices):
@@ -102,16 +104,20 @@ class NoticeKind(models.TextChoices):
     CONFIRMATION = "confirmation", "Confirmation"
     RESCHEDULED = "rescheduled", "Rescheduled"
     CANCELLATION = "cancellation", "Cancellation"
+    SERIES_CANCELLATION = "series_cancellation", "Series cancellation"
+    SERIES_REQUEST_RECEIVED = "series_request_received", "Series request received"
 
 
 class Notice(BookingDelivery):
     """A notice to the client about their booking: the request received, confirmed, moved or
     cancelled. At most one of each kind per booking and channel, except that a booking moved
     several times gets one `rescheduled` notice per move (`booking_version`: the booking's
-    `updated_at` after that move; null for the other kinds)."""
+    `updated_at` after that move; null for the other kinds). A series booked or cancelled is
+    one notice for all its visits (`visits`, their ids), on the first of them."""
 
-    kind = models.CharField(max_length=16, choices=NoticeKind.choices)
+    kind = models.CharField(max_length=24, choices=NoticeKind.choices)
     booking_version = models.DateTimeField(null=True, blank=True, editable=False)
+    visits = ArrayField(models.IntegerField(), default=list, blank=True, editable=False)
 
     class Meta:
         db_table = "bookings_notice"
@@ -135,3 +141,55 @@ class Notice(BookingDelivery):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.channel} notice for booking {self.booking_id}"
+
+
+class TherapistNoticeKind(models.TextChoices):
+    BOOKED = "booked", "New booking"
+    RESCHEDULED = "rescheduled", "Rescheduled"
+    CANCELLATION = "cancellation", "Cancellation"
+    SERIES_CANCELLATION = "series_cancellation", "Series cancellation"
+    SERIES_BOOKED = "series_booked", "New series"
+
+
+class TherapistNotice(BookingDelivery):
+    """An email to a therapist about a booking that concerns them: made, moved (to them, away
+    from them, or to another time) or cancelled; a series booked or cancelled is one notice
+    for all its visits (`visits`). Only for therapists who keep `email_booking_notices` on. At
+    most one per booking, therapist and kind (a `rescheduled` one once per move:
+    `booking_version`).
+    `previous_start` and `previous_therapist` say what a move changed."""
+
+    therapist = models.ForeignKey(
+        Therapist, on_delete=models.CASCADE, related_name="booking_notices"
+    )
+    kind = models.CharField(max_length=24, choices=TherapistNoticeKind.choices)
+    booking_version = models.DateTimeField(null=True, blank=True, editable=False)
+    previous_start = models.DateTimeField(null=True, blank=True, editable=False)
+    previous_therapist = models.ForeignKey(
+        Therapist, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    visits = ArrayField(models.IntegerField(), default=list, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["booking", "therapist", "kind", "booking_version"],
+                name="therapist_notice_once",
+                nulls_distinct=False,
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="sent") | models.Q(sent_at__isnull=False),
+                name="therapist_notice_sent_has_sent_at",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["due_at"],
+                condition=models.Q(status="pending"),
+                name="therapist_notice_due_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} notice to therapist {self.therapist_id} for booking {self.booking_id}"

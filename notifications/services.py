@@ -13,7 +13,15 @@ from bookings.models import Booking
 from clinic.models import Clinic
 from clinic.tasks import publish_on_commit
 from notifications import kinds
-from notifications.models import Channel, DeliveryStatus, Notice, NoticeKind, Reminder
+from notifications.models import (
+    Channel,
+    DeliveryStatus,
+    Notice,
+    NoticeKind,
+    Reminder,
+    TherapistNotice,
+    TherapistNoticeKind,
+)
 
 UNSENT = (DeliveryStatus.PENDING, DeliveryStatus.SKIPPED)
 
@@ -77,21 +85,116 @@ def skip_pending_reminders(booking: Booking, reason: str) -> int:
     )
 
 
-def queue_notice(booking: Booking, kind: str, *, now=None) -> None:
+def queue_notice(booking: Booking, kind: str, *, now=None, visits=()) -> None:
     """Queue a notice to the client, once per booking, kind and channel (a `rescheduled` one
     once per move: keyed by the booking's version), a second call being a no-op (ON CONFLICT
     DO NOTHING on the unique constraint), and ask the dispatcher to run once the booking's
-    transaction has committed."""
+    transaction has committed. `visits`: the bookings a series cancellation lists."""
     now = now or timezone.now()
     version = booking.updated_at if kind == NoticeKind.RESCHEDULED else None
     Notice.objects.bulk_create(
         [
-            Notice(booking=booking, kind=kind, channel=channel, due_at=now, booking_version=version)
+            Notice(
+                booking=booking,
+                kind=kind,
+                channel=channel,
+                due_at=now,
+                booking_version=version,
+                visits=[visit.pk for visit in visits],
+            )
             for channel in channels_for(booking.client)
         ],
         ignore_conflicts=True,
     )
     publish_on_commit("notifications.tasks.dispatch_due")
+
+
+def queue_therapist_notice(
+    booking: Booking,
+    therapist,
+    kind: str,
+    *,
+    previous_start=None,
+    previous_therapist=None,
+    visits=(),
+    now=None,
+) -> bool:
+    """Queue an email to `therapist` about `booking`, unless they turned booking emails off
+    (`Therapist.email_booking_notices`; re-checked when it is sent). Once per booking,
+    therapist and kind (a `rescheduled` one once per move), like the client's notices.
+    Returns whether a row was asked for."""
+    if not therapist.email_booking_notices:
+        return False
+    version = booking.updated_at if kind == TherapistNoticeKind.RESCHEDULED else None
+    TherapistNotice.objects.bulk_create(
+        [
+            TherapistNotice(
+                booking=booking,
+                therapist=therapist,
+                kind=kind,
+                channel=Channel.EMAIL,
+                due_at=now or timezone.now(),
+                booking_version=version,
+                previous_start=previous_start,
+                previous_therapist=previous_therapist,
+                visits=[visit.pk for visit in visits],
+            )
+        ],
+        ignore_conflicts=True,
+    )
+    publish_on_commit("notifications.tasks.dispatch_due")
+    return True
+
+
+LISTED_IN_SERIES = "Listed in the series' notice."
+
+
+def _one_notice_for_series(bookings, *, client_kinds, therapist_kinds) -> None:
+    """Visits of a series booked or cancelled together (in this transaction) are told once:
+    their own notices of `client_kinds[0]` / `therapist_kinds[0]` (the client's and the
+    therapist's) are skipped, and one notice of `client_kinds[1]` listing them goes to the
+    client and one of `therapist_kinds[1]` to each therapist concerned, on the first visit."""
+    bookings = sorted(bookings, key=lambda b: (b.start, b.pk))
+    if not bookings:
+        return
+    per_visit, for_series = client_kinds
+    therapist_per_visit, therapist_for_series = therapist_kinds
+    skipped = {
+        "status": DeliveryStatus.SKIPPED,
+        "skip_reason": LISTED_IN_SERIES,
+        "claim_token": None,
+        "claimed_until": None,
+        "updated_at": timezone.now(),
+    }
+    pending = {"booking_id__in": [b.pk for b in bookings], "status": DeliveryStatus.PENDING}
+    Notice.objects.filter(**pending, kind=per_visit).update(**skipped)
+    TherapistNotice.objects.filter(**pending, kind=therapist_per_visit).update(**skipped)
+    queue_notice(bookings[0], for_series, visits=bookings)
+    by_therapist: dict[int, list[Booking]] = {}
+    for booking in bookings:
+        by_therapist.setdefault(booking.therapist_id, []).append(booking)
+    for visits in by_therapist.values():
+        queue_therapist_notice(visits[0], visits[0].therapist, therapist_for_series, visits=visits)
+
+
+def notify_series_booked(bookings) -> None:
+    """A series just booked: one "request received" listing its visits for the client, one
+    "new series" for the therapist, instead of one each per visit."""
+    _one_notice_for_series(
+        bookings,
+        client_kinds=(NoticeKind.REQUEST_RECEIVED, NoticeKind.SERIES_REQUEST_RECEIVED),
+        therapist_kinds=(TherapistNoticeKind.BOOKED, TherapistNoticeKind.SERIES_BOOKED),
+    )
+
+
+def notify_series_cancelled(bookings) -> None:
+    """A series just cancelled: one notice listing the cancelled visits for the client and one
+    for each therapist concerned, instead of one each per visit."""
+    _one_notice_for_series(
+        bookings,
+        client_kinds=(NoticeKind.CANCELLATION, NoticeKind.SERIES_CANCELLATION),
+        therapist_kinds=(TherapistNoticeKind.CANCELLATION, TherapistNoticeKind.SERIES_CANCELLATION),
+    )
 
 
 def retry_failed(queryset) -> int:

@@ -11,7 +11,7 @@ from celery import shared_task
 
 from notifications import dispatcher
 from notifications.channels import TRANSIENT_ERRORS
-from notifications.models import Notice, Reminder
+from notifications.models import Notice, Reminder, TherapistNotice
 
 # Backoff 5, 10, 20, 40, 80 s (jittered): well inside CLAIM_TTL, which the send keeps
 # extending while it retries, and the broker's visibility timeout (1 h).
@@ -41,3 +41,9 @@ def send_reminder(self, reminder_id: int, claim_token: str) -> str:
 def send_notice(self, notice_id: int, claim_token: str) -> str:
     last_try = self.request.retries >= self.max_retries
     return dispatcher.send(Notice, notice_id, claim_token, last_try=last_try)
+
+
+@shared_task(bind=True, ignore_result=True, **RETRY)
+def send_therapist_notice(self, notice_id: int, claim_token: str) -> str:
+    last_try = self.request.retries >= self.max_retries
+    return dispatcher.send(TherapistNotice, notice_id, claim_token, last_try=last_try)

@@ -13,6 +13,7 @@ from bookings.models import Booking, BookingEvent
 from clients.models import Client, Intake, ReportedTriggerPoint
 from notifications.models import Notice, Reminder
 from treatments.models import Amendment, TreatedTriggerPoint, TreatmentNote
+from waitlist.models import OfferMessage, WaitlistEntry, WaitlistOffer
 
 CLIENT_FIELDS = [
     "id",
@@ -54,11 +55,12 @@ def _fields(model, *, exclude=()) -> list[str]:
 
 def client_export(client: Client) -> dict:
     """The client's data as plain JSON values: the record and login, every intake with its
-    reported trigger points, every booking with its history, reminders and notices, and every
-    treatment note with its treated trigger points and amendments (the client's health record:
-    they have a right of access to it, though the API shows notes only to clinic staff). Staff
-    notes about the client are personal data too and are included. A fixed number of queries
-    whatever the history's length."""
+    reported trigger points, the staff resolutions of their contraindication flags, every
+    booking with its history, reminders and notices, every waitlist entry with its offers and
+    the messages that carried them, and every treatment note with its treated trigger points
+    and amendments (the client's health record: they have a right of access to it, though the
+    API shows notes only to clinic staff). Staff notes about the client are personal data too
+    and are included. A fixed number of queries whatever the history's length."""
     client = Client.objects.select_related("user").get(pk=client.pk)
     user = client.user
     intakes = client.intakes.prefetch_related(
@@ -83,6 +85,22 @@ def client_export(client: Client) -> dict:
         )
         .order_by("booking__start", "id")
     )
+    entries = (
+        WaitlistEntry.objects.filter(client=client)
+        .select_related("service", "therapist")
+        .prefetch_related(
+            Prefetch(
+                "offers",
+                queryset=WaitlistOffer.objects.select_related("therapist")
+                .prefetch_related(
+                    Prefetch("messages", queryset=OfferMessage.objects.order_by("due_at", "id"))
+                )
+                .order_by("created_at", "id"),
+            )
+        )
+        .order_by("created_at", "id")
+    )
+    resolutions = client.flag_resolutions.select_related("resolved_by").order_by("resolved_at")
     point_fields = _fields(ReportedTriggerPoint, exclude=("id", "intake_id"))
     treated_fields = _fields(TreatedTriggerPoint, exclude=("id", "treatment_note_id"))
     return {
@@ -99,6 +117,17 @@ def client_export(client: Client) -> dict:
                 ],
             }
             for intake in intakes
+        ],
+        "flag_resolutions": [
+            {
+                **_row(
+                    r,
+                    ["code", "reason", "intake_id", "resolved_at", "reactivated_at"],
+                ),
+                "reactivated_by_intake": r.reactivated_by_id,
+                "resolved_by": r.resolved_by.get_full_name() or r.resolved_by.get_username(),
+            }
+            for r in resolutions
         ],
         "bookings": [
             {
@@ -118,6 +147,26 @@ def client_export(client: Client) -> dict:
                 "notices": [_row(n, ["kind", *DELIVERY_FIELDS]) for n in b.notices.all()],
             }
             for b in bookings
+        ],
+        "waitlist": [
+            {
+                **_row(
+                    entry,
+                    ["id", "earliest_date", "latest_date", "time_from", "time_to", "status"],
+                ),
+                "service": entry.service.name,
+                "therapist": entry.therapist.display_name if entry.therapist else None,
+                **_row(entry, ["created_at"]),
+                "offers": [
+                    {
+                        **_row(offer, ["id", "start", "hold_until", "status", "booking_id"]),
+                        "therapist": offer.therapist.display_name,
+                        "messages": [_row(m, DELIVERY_FIELDS) for m in offer.messages.all()],
+                    }
+                    for offer in entry.offers.all()
+                ],
+            }
+            for entry in entries
         ],
         "treatment_notes": [
             {

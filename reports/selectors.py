@@ -9,7 +9,8 @@ Definitions (also in the README):
 - No-show rate = no-shows / bookings; late-cancellation rate = late cancellations / bookings.
 - Revenue: the price of completed bookings, as recorded on each booking when it was made
   (a later change of the service's price does not rewrite the past).
-- Clinic cancellations: cancellations the clinic initiated (never counted as late).
+- Clinic cancellations: cancellations the clinic initiated, a figure of their own; never
+  counted as late, whatever the booking's flag says.
 - Clients with a booking (not cancelled) in the range are "new" when their first booking ever
   (not cancelled) lies in the range, "returning" otherwise.
 """
@@ -60,7 +61,8 @@ booked AS (
            count(*) AS bookings,
            count(*) FILTER (WHERE b.status = %(completed)s) AS completed,
            count(*) FILTER (WHERE b.status = %(cancelled)s) AS cancelled,
-           count(*) FILTER (WHERE b.status = %(cancelled)s AND b.late_cancellation)
+           count(*) FILTER (WHERE b.status = %(cancelled)s AND b.late_cancellation
+                            AND b.cancelled_by IS DISTINCT FROM %(by_clinic)s)
                AS late_cancellations,
            count(*) FILTER (WHERE b.status = %(cancelled)s AND b.cancelled_by = %(by_clinic)s)
                AS clinic_cancellations,

@@ -1,14 +1,14 @@
 """Plain factory functions: each makes one valid object with sensible defaults."""
 
 import itertools
-from datetime import time
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
 from bookings.models import Booking
-from clients.models import Client
+from clients.models import Client, ConsentText
 from clinic.accounts import issue_token
 from clinic.models import Clinic, Modality, Service
 from therapists.models import Therapist, WorkingHours
@@ -33,7 +33,18 @@ def make_admin(username=None):
     return make_user(username, is_staff=True, is_superuser=True)
 
 
+CONSENT_VERSION = "2026-01"  # stored by clients migration 0003
+
+
 def make_clinic(**fields) -> Clinic:
+    # A test on a flushed database (transaction=True) lost the migration's consent text.
+    ConsentText.objects.get_or_create(
+        version=CONSENT_VERSION,
+        defaults={
+            "text": "Consent to massage therapy.",
+            "published_at": datetime(2026, 1, 1, tzinfo=UTC),
+        },
+    )
     clinic = Clinic.get()
     for key, value in fields.items():
         setattr(clinic, key, value)
@@ -113,6 +124,17 @@ def make_intake(client, *, reported_trigger_points=(), **fields):
     defaults = {"consent_given": True, "consent_version": "2026-01"}
     defaults.update(fields)
     return record_intake(client, reported_trigger_points=reported_trigger_points, **defaults)
+
+
+def make_consent_text(version, *, text=None, published_at=None):
+    """A published version of the consent text (the migration stores the current "2026-01")."""
+    from clients.services import publish_consent_text
+
+    return publish_consent_text(
+        version=version,
+        text=text or f"Consent to treatment, version {version}.",
+        published_at=published_at or datetime.now(UTC) - timedelta(days=400),
+    )
 
 
 def make_room(name=None, *, services=(), active=True):

@@ -26,6 +26,8 @@ from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 
 from bookings.models import BookingSeries, Room
+from clients.models import ConsentText
+from clients.services import resolve_flag
 from clinic.accounts import issue_token
 from notifications.models import Reminder
 from tests import factories
@@ -108,6 +110,15 @@ RULES = [
     Rule("get",    T + "clients/{client_a}/intakes/",              (401, 200, 404, 200, 404, 200)),
     Rule("post",   T + "clients/{client_a}/intakes/",              (401, 201, 404, 403, 404, 201), "intake"),
     Rule("get",    T + "clients/{client_a}/intakes/{intake}/",     (401, 200, 404, 200, 404, 200)),
+    Rule("get",    T + "clients/{client_a}/intakes/{intake}/consent/", (401, 200, 404, 200, 404, 200)),
+    # The draft is for those who add intakes: the client and the front desk.
+    Rule("get",    T + "clients/{client_a}/intakes/draft/",        (401, 200, 404, 403, 404, 200)),
+    Rule("get",    T + "clients/{client_a}/flag-resolutions/",     (401, 200, 404, 200, 404, 200)),
+    Rule("post",   T + "clients/{client_a}/flag-resolutions/",     (401, 403, 404, 201, 404, 201), "flag_resolution"),
+    Rule("get",    T + "clients/{client_a}/flag-resolutions/{flag_resolution}/", (401, 200, 404, 200, 404, 200)),
+    Rule("get",    T + "consent-texts/",                           (200, 200, 200, 200, 200, 200)),
+    Rule("get",    T + "consent-texts/current/",                   (200, 200, 200, 200, 200, 200)),
+    Rule("get",    T + "consent-texts/{consent_text}/",            (200, 200, 200, 200, 200, 200)),
     Rule("get",    T + "clients/{client_a}/export/",               (401, 200, 404, 403, 404, 200)),
     Rule("post",   T + "clients/{client_a}/anonymise/",            (401, 403, 404, 403, 404, 200)),
     Rule("get",    T + "clients/{client_a}/trigger-point-progress/", (401, 403, 404, 200, 404, 200)),
@@ -165,6 +176,9 @@ PROBES = [
     Rule("get", T + "clients/{client_b}/",                         (401, 404, 200, 404, 200, 200)),
     Rule("get", T + "clients/{client_b}/export/",                  (401, 404, 200, 404, 403, 200)),
     Rule("get", T + "clients/{client_b}/intakes/",                 (401, 404, 200, 404, 200, 200)),
+    Rule("get", T + "clients/{client_b}/intakes/draft/",           (401, 404, 200, 404, 403, 200)),
+    Rule("get", T + "clients/{client_b}/flag-resolutions/",        (401, 404, 200, 404, 200, 200)),
+    Rule("post", T + "clients/{client_b}/flag-resolutions/",       (401, 404, 403, 404, 201, 201), "flag_resolution"),
     Rule("get", T + "clients/{client_b}/trigger-point-progress/",  (401, 404, 403, 404, 200, 200)),
     Rule("get", T + "bookings/{booking_b}/",                       (401, 404, 200, 404, 200, 200)),
     Rule("get", T + "bookings/{booking_b}/reminders/",             (401, 404, 200, 404, 200, 200)),
@@ -234,7 +248,10 @@ def _build_world() -> World:
     )
     admin = factories.make_admin("matrixadmin")
     intake = factories.make_intake(
-        alpha, conditions="ALPHA-INTAKE-CONDITION", takes_anticoagulants=True
+        alpha, conditions="ALPHA-INTAKE-CONDITION", takes_anticoagulants=True, skin_condition=True
+    )
+    resolution = resolve_flag(
+        alpha, code="skin_condition", reason="ALPHA-INTAKE-CONDITION healed", resolved_by=tess.user
     )
     factories.make_intake(bravo, conditions="BRAVO-INTAKE-CONDITION", takes_anticoagulants=True)
 
@@ -311,6 +328,8 @@ def _build_world() -> World:
         "client_a": alpha.pk,
         "client_b": bravo.pk,
         "intake": intake.pk,
+        "flag_resolution": resolution.pk,
+        "consent_text": ConsentText.objects.get(version="2026-01").pk,
         "booking": booking.pk,
         "booking_b": booking_b.pk,
         "booking_chart": to_chart.pk,
@@ -374,6 +393,7 @@ def _body(name: str | None, ids: dict) -> dict | None:
         "client": {"first_name": "Ada", "last_name": "Alphaclient", "email": "alpha@example.com"},
         "new_client": {"first_name": "Walk", "last_name": "In", "email": "walk.in@example.com"},
         "intake": {"consent_given": True, "consent_version": "2026-01"},
+        "flag_resolution": {"code": "anticoagulants", "reason": "Stopped warfarin in March."},
         "booking": {
             "therapist": ids["therapist_a"],
             "service": ids["service"],

@@ -51,6 +51,10 @@ class Therapist(models.Model):
     services = models.ManyToManyField(Service, related_name="therapists", blank=True)
     active = models.BooleanField(default=True)
     calendar_token = models.CharField(max_length=64, unique=True, default=new_calendar_token)
+    email_booking_notices = models.BooleanField(
+        default=True,
+        help_text="Email the therapist when a booking with them is made, moved or cancelled.",
+    )
 
     class Meta:
         ordering = ["display_name", "id"]

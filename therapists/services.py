@@ -28,6 +28,7 @@ PROFILE_FIELDS = {
     "license_expires_on",
     "modalities",
     "active",
+    "email_booking_notices",
 }
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 

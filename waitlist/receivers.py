@@ -1,7 +1,7 @@
 """When time frees up, the waitlist looks for someone to offer it to.
 
-- `booking_changed` (bookings): a booking that stops being active, or moves while active, frees
-  its old time;
+- `booking_changed` (bookings): a booking that stops being active, or moves while active (to
+  another time or another therapist), frees its old time;
 - working hours and time off saved or deleted (therapists): a schedule change may free time.
 
 Each asks for a scan once the transaction commits; the bookings and therapists apps import
@@ -21,9 +21,14 @@ from therapists.models import TimeOff, WorkingHours
 from waitlist import messages, selectors, services
 
 
-def booking_freed_time(sender, *, booking, previous_status, previous_start=None, **kwargs):
+def booking_freed_time(
+    sender, *, booking, previous_status, previous_start=None, previous_therapist=None, **kwargs
+):
     was_active = previous_status in ACTIVE_STATUSES
-    moved = previous_start is not None and previous_start != booking.start
+    # A move frees the old time, also one to another therapist at the same start.
+    moved = (previous_start is not None and previous_start != booking.start) or (
+        previous_therapist is not None
+    )
     if was_active and (moved or not booking.is_active):
         services.request_scan()
 

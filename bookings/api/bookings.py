@@ -64,7 +64,9 @@ class BookingViewSet(
         context = {"request": self.request, "staff": staff}
         if staff:
             items = bookings if many else [bookings]
-            context["flags"] = active_flags_by_client({b.client_id for b in items})
+            context["flags"] = active_flags_by_client(
+                {b.client_id for b in items}, viewer=self.request.user
+            )
         data = BookingSerializer(bookings, many=many, context=context).data
         return data if many else Response(data, status=status_code)
 

@@ -309,3 +309,9 @@ class SeriesCancelSerializer(serializers.Serializer):
         error_messages={"required": "Say from when to cancel the series (`from`)."},
     )
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
+    initiated_by = serializers.ChoiceField(
+        choices=CancelledBy.choices,
+        required=False,
+        help_text="Admins: who asked for it (a client's phone call is `client`; default "
+        "`clinic`). A client cancelling is always `client`.",
+    )

@@ -16,6 +16,7 @@ from bookings.api.serializers import (
     SeriesCreateSerializer,
     SeriesSerializer,
 )
+from bookings.models import CancelledBy
 from clinic.api.idempotency import idempotent
 from clinic.roles import Role
 
@@ -140,7 +141,14 @@ class BookingSeriesViewSet(
         since = payload.validated_data["from"]
         if role == Role.CLIENT:
             since = max(since, now)
+        initiated_by = None  # the service decides: a client cancelling online is the client
+        if role == Role.ADMIN:
+            initiated_by = payload.validated_data.get("initiated_by", CancelledBy.CLINIC)
         series.cancel_series(
-            item, since=since, actor=request.user, reason=payload.validated_data["reason"]
+            item,
+            since=since,
+            actor=request.user,
+            reason=payload.validated_data["reason"],
+            initiated_by=initiated_by,
         )
         return Response(self.get_serializer(self.get_queryset().get(pk=item.pk)).data)

@@ -12,7 +12,8 @@ class ClientFilter(FilterSet):
     has_flag = django_filters.ChoiceFilter(
         choices=FlagCode.choices,
         method="filter_has_flag",
-        label="Clients whose latest intake raises this contraindication flag",
+        label="Clients with this active contraindication flag (raised by the latest intake, "
+        "not cleared by a staff resolution)",
     )
     has_upcoming_booking = StrictBooleanFilter(
         method="filter_has_upcoming_booking",

@@ -1,6 +1,6 @@
 from rest_framework import permissions
 
-from clients.selectors import may_edit_client, may_record_intake
+from clients.selectors import may_edit_client, may_record_intake, may_resolve_flags
 from clinic.roles import is_admin
 
 
@@ -26,6 +26,17 @@ class IntakePermission(permissions.BasePermission):
 
     def has_permission(self, request, view) -> bool:
         client = view.client  # 404 when the caller may not see this client
-        if request.method in permissions.SAFE_METHODS:
+        if request.method in permissions.SAFE_METHODS and view.action != "draft":
             return True
         return may_record_intake(request.user, client)
+
+
+class FlagResolutionPermission(permissions.BasePermission):
+    """The flag resolutions of a client the caller may see (404 otherwise): everyone who sees
+    the client reads them; admins and the client's therapists resolve (the client: 403)."""
+
+    def has_permission(self, request, view) -> bool:
+        client = view.client  # 404 when the caller may not see this client
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        return may_resolve_flags(request.user, client)

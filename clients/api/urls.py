@@ -6,6 +6,12 @@ from clients.api import views
 router = SimpleRouter()
 router.register("clients", views.ClientViewSet, basename="client")
 router.register(r"clients/(?P<client_id>\d+)/intakes", views.IntakeViewSet, basename="intake")
+router.register(
+    r"clients/(?P<client_id>\d+)/flag-resolutions",
+    views.FlagResolutionViewSet,
+    basename="flag-resolution",
+)
+router.register("consent-texts", views.ConsentTextViewSet, basename="consent-text")
 
 urlpatterns = [
     path("auth/register/", views.RegisterView.as_view(), name="auth-register"),

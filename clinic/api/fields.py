@@ -10,7 +10,9 @@ a query is read here, so that bad input is a 400 naming the field, never a 500.
   a few years for time off, ...), refusing the rest with the range in the message.
 - Text: no C0 control characters but tab, newline and carriage return (`control_problem`);
   bodies are checked by clinic.api.parsers, query parameters by clinic.middleware.
-- Booleans in filters (`StrictBooleanFilter`): true/false/1/0 or empty, anything else a 400.
+- Booleans in filters (`StrictBooleanFilter`): true/false/1/0, anything else a 400.
+- An empty query value (`?therapist=`) is a 400 for every parameter alike, before any view
+  runs (clinic.middleware.QueryParameterMiddleware): leave a filter out to mean no filter.
 - `ModelSerializer` and `FilterSet` map model date, datetime and boolean fields to these.
 """
 
@@ -38,6 +40,7 @@ MESSAGES = {
     "offset": "A UTC offset must be between -14:00 and +14:00.",
     "year": f"Give a date between {MIN_YEAR} and {MAX_YEAR}.",
     "control": "Control characters (such as NUL) are not allowed here.",
+    "empty": "Give a value, or leave the parameter out (an empty value is not 'no filter').",
 }
 
 # C0 controls but tab (\x09), newline (\x0a) and carriage return (\x0d).
@@ -242,7 +245,8 @@ class DayFilter(django_filters.DateFilter):
 
 
 class StrictBooleanField(forms.NullBooleanField):
-    """true/false (any case), 1/0, or nothing (no filter); anything else is refused."""
+    """true/false (any case), 1/0; anything else is refused (an empty value never reaches a
+    filter: QueryParameterMiddleware refuses it)."""
 
     widget = forms.TextInput  # NullBooleanSelect reads any unknown value as "no filter"
 

@@ -12,7 +12,6 @@ finds the stored answer and replays it. Only successful answers are kept: a refu
 import functools
 import hashlib
 import json
-from datetime import timedelta
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
@@ -23,7 +22,7 @@ from rest_framework.response import Response
 from clinic.models import IdempotentRequest
 
 HEADER = "Idempotency-Key"
-KEPT_FOR = timedelta(hours=24)
+KEPT_FOR = IdempotentRequest.KEPT_FOR
 MAX_KEY_LENGTH = 255
 
 

@@ -27,3 +27,25 @@ class Pagination(PageNumberPagination):
         if request.query_params.get(self.page_query_param) in self.last_page_strings:
             return paginator.num_pages
         return self._whole_number(request, self.page_query_param) or 1
+
+    def get_paginated_response_schema(self, schema):
+        """DRF's page schema, in OpenAPI 3.1's words: `next` and `previous` are a URL or null
+        (3.1 has no `nullable`), and every page carries all four keys."""
+
+        def link(page: int) -> dict:
+            return {
+                "type": ["string", "null"],
+                "format": "uri",
+                "example": f"https://clinic.example/api/v1/bookings/?{self.page_query_param}={page}",
+            }
+
+        return {
+            "type": "object",
+            "required": ["count", "next", "previous", "results"],
+            "properties": {
+                "count": {"type": "integer", "example": 123},
+                "next": link(4),
+                "previous": link(2),
+                "results": schema,
+            },
+        }

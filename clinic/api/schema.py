@@ -93,6 +93,16 @@ IDEMPOTENCY_KEY = {
 COMPONENTS = {"Error": ERROR, "ValidationError": VALIDATION_ERROR, "Conflict": CONFLICT}
 
 
+def non_empty(schema: dict) -> None:
+    """A query parameter's value is never empty (clinic.middleware.QueryParameterMiddleware
+    refuses `?name=` with a 400): its schema says so."""
+    if schema.get("type") == "string" and "enum" not in schema:
+        schema.setdefault("minLength", 1)
+    if schema.get("type") == "array":
+        schema.setdefault("minItems", 1)
+        non_empty(schema.get("items", {}))
+
+
 def words(token: str) -> str:
     return re.sub(r"[^0-9a-zA-Z]+", "_", token).strip("_")
 
@@ -203,6 +213,9 @@ class AutoSchema(SpectacularAutoSchema):
                     name=name, type=ResolvedComponent.SCHEMA, object=name, schema=schema
                 )
             )
+        for parameter in operation.get("parameters", []):
+            if parameter["in"] == "query":
+                non_empty(parameter.get("schema", {}))
         responses = operation["responses"]
         statuses = self.error_statuses(operation)
         if getattr(self._handler(), "idempotent", False):

@@ -30,6 +30,7 @@ def test_the_client_list_shows_each_clients_flags(browser, django_assert_max_num
 
 def test_the_client_page_shows_flags_and_intakes_inline(browser):
     client = factories.make_client(first_name="Dana")
+    factories.make_consent_text("2025-06")
     factories.make_intake(client, consent_version="2025-06")
     factories.make_intake(client, consent_version="2026-01", takes_anticoagulants=True)
 

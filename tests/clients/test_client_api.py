@@ -77,7 +77,7 @@ class TestList:
         for _ in range(12):
             client = factories.make_client(last_name="Zed")
             factories.make_intake(client, history_of_dvt=True)
-            factories.make_intake(client, osteoporosis=True)
+            factories.make_intake(client, history_of_dvt=False, osteoporosis=True)
         api = api_for(cast, "admin")
 
         with django_assert_max_num_queries(6):
@@ -85,7 +85,7 @@ class TestList:
 
         assert response.json()["count"] == 14
         flagged = [row["flags"] for row in response.json()["results"][2:]]
-        # Each client's latest intake counts, not an older one.
+        # Each client's latest answers count: "no DVT" on the newer form clears the flag.
         assert flagged == [[{"code": "osteoporosis", "severity": "medium", "label": ANY}]] * 12
 
     def test_therapist_list_query_count_does_not_grow_with_clients(
@@ -137,6 +137,7 @@ class TestRetrieve:
         factories.make_intake(
             cast.client_a,
             conditions="Tension headaches",
+            history_of_dvt=False,
             takes_anticoagulants=True,
             skin_condition=True,
             reported_trigger_points=[

@@ -101,7 +101,9 @@ class TestRead:
         with time_machine.travel(datetime(2026, 1, 5, 15, tzinfo=UTC), tick=False):
             first = factories.make_intake(cast.client_a, takes_anticoagulants=True)
         with time_machine.travel(datetime(2026, 2, 5, 15, tzinfo=UTC), tick=False):
-            second = factories.make_intake(cast.client_a, conditions="Better now")
+            second = factories.make_intake(
+                cast.client_a, conditions="Better now", takes_anticoagulants=False
+            )
 
         body = api_for(cast, "therapist").get(url(cast.client_a)).json()
 

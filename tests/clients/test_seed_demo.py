@@ -46,3 +46,23 @@ def test_the_demo_therapist_sees_their_demo_client():
     rows = factories.api_as(tess.user).get("/api/v1/clients/").json()["results"]
 
     assert [row["first_name"] for row in rows] == ["Carl"]
+
+
+def test_the_demo_shows_a_flag_resolution():
+    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", stdout=StringIO())
+    carl = Client.objects.get(user__username="carl")
+    tess = carl.bookings.first().therapist
+
+    history = (
+        factories.api_as(tess.user)
+        .get(f"/api/v1/clients/{carl.pk}/flag-resolutions/")
+        .json()["results"]
+    )
+    intake = factories.api_as(carl.user).get(f"/api/v1/clients/{carl.pk}/intakes/").json()
+
+    assert [(r["code"], r["standing"], r["resolved_by"]) for r in history] == [
+        ("skin_condition", True, tess.user_id)
+    ]
+    assert "eczema" in history[0]["reason"]
+    assert [f["code"] for f in intake["results"][0]["flags"]] == ["skin_condition"]

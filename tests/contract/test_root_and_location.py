@@ -15,6 +15,7 @@ def test_the_api_root_lists_the_resources(anon, clinic):
     assert body["bookings"] == "http://testserver/api/v1/bookings/"
     assert body["treatment_notes"] == "http://testserver/api/v1/treatment-notes/"
     assert body["schema"] == "http://testserver/api/schema/"
+    assert body["consent_texts"] == "http://testserver/api/v1/consent-texts/"
     for url in body.values():
         assert anon.get(url).status_code in (200, 400, 401, 405), url  # routed, not 404
 

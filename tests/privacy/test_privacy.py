@@ -9,12 +9,14 @@ from django.utils import timezone
 from bookings import services as booking_services
 from bookings.models import Booking, BookingEvent
 from clients.models import Intake
+from clients.services import resolve_flag
 from clinic.models import AuditAction, AuditEntry
-from notifications.models import DeliveryStatus, Notice, Reminder
+from notifications.models import DeliveryStatus, Notice, Reminder, TherapistNotice
 from tests import factories
 from tests.treatments.conftest import point, write_note
 from treatments import services as chart_services
 from treatments.models import TreatmentNote
+from waitlist.models import WaitlistEntry, WaitlistOffer
 
 
 def _weekday_at(days_ahead: int, hour: int, tz) -> datetime:
@@ -36,9 +38,13 @@ def history(chart):
     factories.make_intake(
         carl,
         conditions="Migraines since 2019",
+        skin_condition=True,
         reported_trigger_points=[
             {"muscle": "upper_trapezius", "side": "right", "pain": 7, "refers_to": "head"}
         ],
+    )
+    resolve_flag(
+        carl, code="skin_condition", reason="Rash has cleared.", resolved_by=chart.tess.user
     )
     note = write_note(chart.visit, sign=True, subjective="Headaches most afternoons.")
     chart_services.add_amendment(user=chart.tess.user, note=note, text="Also left side.")
@@ -66,6 +72,10 @@ def test_client_exports_everything_the_clinic_holds_about_them(chart, history):
     [intake] = data["intakes"]
     assert intake["conditions"] == "Migraines since 2019"
     assert intake["reported_trigger_points"][0]["muscle"] == "upper_trapezius"
+    assert intake["consent_version"] == "2026-01"
+    [resolution] = data["flag_resolutions"]
+    assert (resolution["code"], resolution["reason"]) == ("skin_condition", "Rash has cleared.")
+    assert resolution["resolved_by"] == chart.tess.user.get_username()
     by_id = {b["id"]: b for b in data["bookings"]}
     upcoming = by_id[history["upcoming"].pk]
     assert [e["to_status"] for e in upcoming["history"]] == ["requested", "confirmed"]
@@ -164,6 +174,11 @@ def test_anonymising_cancels_future_bookings_and_stops_all_messages(chart, histo
     assert not Notice.objects.filter(
         booking__client=chart.carl, status=DeliveryStatus.PENDING
     ).exists()
+    # Nor do the therapists' emails about him (his name would be in them): they are skipped.
+    assert TherapistNotice.objects.filter(booking__client=chart.carl).exists()
+    assert not TherapistNotice.objects.filter(
+        booking__client=chart.carl, status=DeliveryStatus.PENDING
+    ).exists()
     # Omar's upcoming booking with Carl is cancelled too; the past visit is left as it was.
     assert Booking.objects.get(pk=chart.omars_booking.pk).status == "cancelled"
     assert Booking.objects.get(pk=chart.visit.pk).status == "checked_in"
@@ -246,3 +261,37 @@ def test_server_errors_are_not_mailed_with_their_request_bodies(settings):
     data, health data included. The service sets no ADMINS: errors go to the console log
     (path and traceback only). Setting ADMINS needs a reporter filter that drops bodies."""
     assert not settings.ADMINS
+
+
+def test_an_export_holds_the_waitlist_entries_and_their_offers(chart, history):
+    day = timezone.localdate() + timedelta(days=5)
+    response = factories.api_as(chart.carl.user).post(
+        "/api/v1/waitlist/",
+        {
+            "service": chart.service.pk,
+            "earliest_date": day.isoformat(),
+            "latest_date": (day + timedelta(days=7)).isoformat(),
+            "time_from": "09:00",
+            "time_to": "17:00",
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    entry = WaitlistEntry.objects.get(pk=response.json()["id"])
+    start = _weekday_at(6, 12, factories.make_clinic().tz)
+    WaitlistOffer.objects.create(
+        entry=entry,
+        therapist=chart.tess,
+        start=start,
+        blocks_until=start + timedelta(minutes=75),
+        hold_until=timezone.now() + timedelta(minutes=30),
+        status="offered",
+    )
+
+    data = factories.api_as(chart.carl.user).get(f"/api/v1/clients/{chart.carl.pk}/export/").json()
+
+    [exported] = data["waitlist"]
+    assert exported["service"] == chart.service.name
+    assert (exported["earliest_date"], exported["time_from"]) == (day.isoformat(), "09:00:00")
+    [offer] = exported["offers"]
+    assert (offer["status"], offer["therapist"]) == ("offered", chart.tess.display_name)

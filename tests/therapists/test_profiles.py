@@ -13,7 +13,7 @@ from therapists.models import Therapist
 User = get_user_model()
 ROLES = ["anonymous", "client", "therapist", "other_therapist", "admin"]
 PUBLIC = {"id", "display_name", "bio", "photo_url", "modalities", "services", "active"}
-PRIVATE = {"username", "email", "license_number", "license_expires_on"}
+PRIVATE = {"username", "email", "license_number", "license_expires_on", "email_booking_notices"}
 
 
 def new_therapist(services=(), **change):

@@ -118,6 +118,19 @@ class TestOffers:
         assert response.status_code == 200
         assert any("scan_waitlist" in repr(cb) or "request_scan" in repr(cb) for cb in callbacks)
 
+    def test_a_move_to_another_therapist_at_the_same_time_asks_for_a_scan(
+        self, world, taken, django_capture_on_commit_callbacks
+    ):
+        """The time it held with its first therapist is free again, though the start is not
+        changed."""
+        with django_capture_on_commit_callbacks() as callbacks:
+            response = factories.api_as(world.admin).post(
+                f"/api/v1/bookings/{taken.pk}/reschedule/",
+                {"start": TUESDAY_10.isoformat(), "therapist": world.other_therapist.pk},
+            )
+        assert response.status_code == 200, response.json()
+        assert any("scan_waitlist" in repr(cb) or "request_scan" in repr(cb) for cb in callbacks)
+
     def test_new_working_hours_ask_for_a_scan(self, world, django_capture_on_commit_callbacks):
         with django_capture_on_commit_callbacks() as callbacks:
             world.therapist.working_hours.create(weekday=5, start_time=time(9), end_time=time(12))

@@ -5,7 +5,13 @@ from clinic.models import Modality, Service
 from therapists.models import Therapist, TimeOff, WorkingHours
 
 # Shown only to admins and to the therapist themself.
-PRIVATE_FIELDS = ("username", "email", "license_number", "license_expires_on")
+PRIVATE_FIELDS = (
+    "username",
+    "email",
+    "license_number",
+    "license_expires_on",
+    "email_booking_notices",
+)
 # Changed only by admins: a therapist cannot extend their own license or reactivate themself.
 ADMIN_ONLY_FIELDS = ("license_number", "license_expires_on", "active")
 
@@ -41,6 +47,7 @@ class TherapistSerializer(ModelSerializer):
             "email",
             "license_number",
             "license_expires_on",
+            "email_booking_notices",
         ]
         # The service checks the license number's uniqueness and answers on that field.
         validators: list = []

@@ -9,10 +9,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from bookings import services as booking_services
-from bookings.models import Booking, BookingStatus
+from bookings.models import Booking, BookingEvent, BookingStatus, CancelledBy
 from bookings.signals import announce
-from clients.models import Client, Intake
-from clients.services import record_intake
+from clients.contraindications import FlagCode
+from clients.models import Client, FlagResolution, Intake
+from clients.selectors import active_flags_of
+from clients.services import record_intake, resolve_flag
 from clinic.models import Clinic, Modality, Service
 from clinic.vocabulary import Muscle, Referral, Side, Technique
 from therapists.models import Therapist, TimeOff, WorkingHours
@@ -165,13 +167,16 @@ class Command(BaseCommand):
 
         self._bookings(clinic, therapists, clients, services)
         self._treatment_notes(therapists["tess"], clients["carl"])
+        self._flag_resolution_demo(therapists["tess"], clients["carl"])
         self._reminder_demo(clinic, therapists, clients, services)
+        self._cancellation_demo(clinic, therapists, clients, services)
         self.stdout.write(self.style.SUCCESS("Demo clinic ready."))
 
     def _intake(self, client, username):
         today = timezone.localdate(timezone=Clinic.get().tz)
         health = {
-            "carl": {"conditions": "Tension headaches"},
+            # Raises the skin condition flag, which tess resolves (_flag_resolution_demo).
+            "carl": {"conditions": "Tension headaches; eczema on the neck", "skin_condition": True},
             # Raises the anticoagulants flag.
             "dana": {"medications": "Warfarin", "takes_anticoagulants": True},
             "eli": {"allergies": "Nut oils"},
@@ -295,6 +300,21 @@ class Command(BaseCommand):
             )
             charting.sign_note(user=tess.user, note=note)
 
+    def _flag_resolution_demo(self, tess, carl):
+        """Carl's intake raised a skin condition flag; tess saw at his visits that the eczema
+        had cleared and resolved it, with her reason (shown in his flag history, no longer among
+        his active flags). Once: a flag resolved or reactivated before is left as it is."""
+        if FlagResolution.objects.filter(client=carl).exists():
+            return
+        if FlagCode.SKIN_CONDITION not in {flag.code for flag in active_flags_of(carl)}:
+            return
+        resolve_flag(
+            carl,
+            code=FlagCode.SKIN_CONDITION,
+            reason="The eczema on his neck has cleared (checked at his last two visits).",
+            resolved_by=tess.user,
+        )
+
     def _reminder_demo(self, clinic, therapists, clients, services):
         """An upcoming booking whose 2-hour reminder goes out a few minutes after `make run`
         (to var/mail/), unless the demo client already has one that has not ended."""
@@ -318,3 +338,49 @@ class Command(BaseCommand):
         announce(booking, previous_status=None)
         due = timezone.localtime(start - timedelta(hours=2), clinic.tz)
         self.stdout.write(f"Demo booking {booking.pk}: its reminder goes out at {due:%H:%M %Z}.")
+
+    def _cancellation_demo(self, clinic, therapists, clients, services):
+        """Two cancellations the reports tell apart, unless they are there already: the clinic
+        cancels Dana's visit with Omar next week (through the services, so she and Omar are
+        notified, saying the clinic cancelled and why), and Fay cancelled last week's visit with
+        Lina an hour before it (history, inserted like the past visits): a late cancellation."""
+        cancelled = Booking.objects.filter(status=BookingStatus.CANCELLED)
+        admin = User.objects.get(username="admin")
+        today = timezone.localdate(timezone=clinic.tz)
+        if not cancelled.filter(client=clients["dana"], cancelled_by=CancelledBy.CLINIC).exists():
+            thursday = _next_weekday(today + timedelta(days=8), 3)
+            booking = booking_services.create_booking(
+                client=clients["dana"],
+                therapist=therapists["omar"],
+                service=services[(Modality.DEEP_TISSUE, 60)],
+                start=datetime.combine(thursday, time(11), tzinfo=clinic.tz),
+                actor=admin,
+            )
+            booking_services.cancel_booking(
+                booking,
+                actor=admin,
+                reason="Omar is away on a course that day",
+                initiated_by=CancelledBy.CLINIC,
+            )
+        if not cancelled.filter(client=clients["fay"], late_cancellation=True).exists():
+            tuesday = _next_weekday(today - timedelta(days=7), 1)
+            booking = Booking(
+                therapist=therapists["lina"],
+                client=clients["fay"],
+                service=services[(Modality.TRIGGER_POINT, 60)],
+                price=services[(Modality.TRIGGER_POINT, 60)].price,
+                status=BookingStatus.CANCELLED,
+                cancelled_by=CancelledBy.CLIENT,
+                late_cancellation=True,
+                cancel_reason="Called an hour before: stuck at work",
+            )
+            booking.set_times(datetime.combine(tuesday, time(9), tzinfo=clinic.tz))
+            booking.save()
+            BookingEvent.objects.create(
+                booking=booking,
+                actor=admin,
+                from_status=BookingStatus.CONFIRMED,
+                to_status=BookingStatus.CANCELLED,
+                reason=booking.cancel_reason,
+                to_start=booking.start,
+            )

@@ -49,6 +49,9 @@ SERVER_ENV = {
     "ALLOWED_HOSTS": "127.0.0.1,localhost",
     "SECURE_SSL_REDIRECT": "0",
     "THROTTLE_BOOKING": "1000000/min",  # many people share one address here
+    # The portal's visitors sign in with a session over plain HTTP here.
+    "SESSION_COOKIE_SECURE": "0",
+    "CSRF_COOKIE_SECURE": "0",
     "LOG_LEVEL": "ERROR",
 }
 os.environ.update(SERVER_ENV)
@@ -171,6 +174,8 @@ def seed() -> dict:
         "service": service.pk,
         "therapists": [t.pk for t in therapists],
         "clients": client_keys,
+        "client_usernames": [u.username for u in users],
+        "password": "bench",
         "therapist_logins": logins,
     }
 

@@ -1,6 +1,7 @@
 """The load mix of bench/load.py (run by it; not on its own): clients search availability, book,
 list and cancel; therapists read their day, chart checked-in visits (write, edit, sign) and
-read charts and trigger point progress. Each simulated person has their own login.
+read charts and trigger point progress; portal visitors open the home page, a week of free
+times and their account in a session. Each simulated person has their own login.
 
 With LOAD_HOSTS (comma-separated base URLs, as bench/scale_out.py sets), each simulated person
 is pinned to one of them in turn, as a load balancer would spread them over web machines.
@@ -21,6 +22,7 @@ WORLD = json.loads(open(os.environ["LOAD_WORLD"]).read())  # noqa: SIM115
 OUTCOMES = {"booked": 0, "conflicts": 0, "cancelled": 0, "notes": 0, "signed": 0}
 _clients = itertools.count()
 _therapists = itertools.count()
+_visitors = itertools.count()
 _hosts = itertools.cycle([h for h in os.environ.get("LOAD_HOSTS", "").split(",") if h] or [None])
 # Visits to chart, shared by the simulated users of one therapist (one gevent process: a pop
 # is atomic), so no visit is charted twice.
@@ -172,3 +174,38 @@ class TherapistUser(HttpUser):
         client = random.choice(self.clients)
         self.client.get(f"/api/v1/treatment-notes/?client={client}", name="GET /notes/?client=")
         self.client.get(f"/api/v1/clients/{client}/trigger-point-progress/", name="GET progress/")
+
+
+class PortalUser(HttpUser):
+    """A client on the portal's pages: the home page, a week of free times, their account
+    (signed in with a session, as a browser does: the sign-in page's CSRF cookie and form)."""
+
+    weight = 1
+    wait_time = between(1, 3)
+
+    def on_start(self):
+        _pin_to_a_host(self)
+        username = WORLD["client_usernames"][next(_visitors) % len(WORLD["client_usernames"])]
+        self.client.get("/sign-in/", name="GET /sign-in/ (page)")
+        self.client.post(
+            "/sign-in/",
+            data={
+                "username": username,
+                "password": WORLD["password"],
+                "csrfmiddlewaretoken": self.client.cookies.get("csrftoken", ""),
+            },
+            name="POST /sign-in/ (page)",
+        )
+
+    @task(2)
+    def home(self):
+        self.client.get("/", name="GET / (page)")
+
+    @task(4)
+    def week_of_times(self):
+        week = _day(random.randint(1, WORLD["days"]))
+        self.client.get(f"/book/{WORLD['service']}/?week={week}", name="GET /book/{id}/ (page)")
+
+    @task(2)
+    def account(self):
+        self.client.get("/account/", name="GET /account/ (page)")

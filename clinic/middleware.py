@@ -10,15 +10,16 @@ HEALTH_PATH = "/api/v1/health/"
 
 
 class ClinicTimezoneMiddleware:
-    """API answers give datetimes in the clinic's time zone, and naive datetimes sent to the API
-    are read in it (DRF's DateTimeField uses the current zone both ways)."""
+    """Every answer gives datetimes in the clinic's time zone, and naive datetimes sent are read
+    in it: the API (DRF's DateTimeField uses the current zone both ways), the admin site (its
+    lists, date drill-downs and forms: time off is typed in clinic time) and the screens."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         # Health probes must answer (503) when the database, which holds the zone, is down.
-        if not request.path.startswith("/api/") or request.path.startswith(HEALTH_PATH):
+        if request.path.startswith(HEALTH_PATH):
             return self.get_response(request)
         try:
             zone = clinic_timezone()

@@ -176,6 +176,8 @@ for _proxy in TRUSTED_PROXIES:
 AXES_CLIENT_IP_CALLABLE = "clinic.addresses.client_ip"
 
 LANGUAGE_CODE = "en-ca"
+# Datetimes shown in pages (the admin's included) name their zone: config/formats/.
+FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = "UTC"  # storage and server time; the clinic's own zone is a Clinic field
 USE_I18N = True
 USE_TZ = True

@@ -7,19 +7,21 @@ from clinic.models import clinic_timezone, last_known_clinic_timezone
 from clinic.unavailable import UNAVAILABLE
 
 HEALTH_PATH = "/api/v1/health/"
+NO_ZONE_PATHS = (HEALTH_PATH, "/static/", "/metrics")
 
 
 class ClinicTimezoneMiddleware:
-    """Every answer gives datetimes in the clinic's time zone, and naive datetimes sent are read
-    in it: the API (DRF's DateTimeField uses the current zone both ways), the admin site (its
-    lists, date drill-downs and forms: time off is typed in clinic time) and the screens."""
+    """API answers and pages (the admin site's included: time off is typed in clinic time) give
+    datetimes in the clinic's time zone, and naive datetimes sent to the API or entered in a
+    form are read in it (DRF's DateTimeField and Django's forms use the current zone both
+    ways). Static files and /metrics need no zone."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         # Health probes must answer (503) when the database, which holds the zone, is down.
-        if request.path.startswith(HEALTH_PATH):
+        if request.path.startswith(NO_ZONE_PATHS):
             return self.get_response(request)
         try:
             zone = clinic_timezone()

@@ -8,7 +8,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
 
@@ -65,6 +65,13 @@ class Clinic(models.Model):
     )
     check_in_opens_minutes = models.PositiveSmallIntegerField(
         default=30, help_text="How long before the start a client can be checked in."
+    )
+    brand_colour = models.CharField(
+        max_length=7,
+        default="#2f5d62",
+        validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", "A colour as #rrggbb, e.g. #2f5d62.")],
+        help_text="The clinic's colour on its pages (header, buttons). Text on it and links "
+        "in it are shaded to stay legible (WCAG AA contrast).",
     )
 
     class Meta:

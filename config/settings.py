@@ -82,6 +82,8 @@ INSTALLED_APPS = [
     "treatments",
     "reports",
     "privacy",
+    "web",
+    "portal",
     "demo",
 ]
 
@@ -126,6 +128,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "web.context_processors.site",
             ],
         },
     },
@@ -174,6 +177,11 @@ for _proxy in TRUSTED_PROXIES:
     except ValueError as error:
         raise ImproperlyConfigured(f"TRUSTED_PROXIES: {error}") from error
 AXES_CLIENT_IP_CALLABLE = "clinic.addresses.client_ip"
+# Pages sign in with a session (web.views.SignInView): the same lockout and `auth` throttle.
+LOGIN_URL = "web:sign-in"
+LOGIN_REDIRECT_URL = "/"
+# A refused CSRF check on a page is our own 403 page (the API answers its own JSON).
+CSRF_FAILURE_VIEW = "web.views.csrf_failure"
 
 LANGUAGE_CODE = "en-ca"
 # Datetimes shown in pages (the admin's included) name their zone: config/formats/.

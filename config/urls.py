@@ -3,8 +3,9 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from clinic.api.views import ApiRootView, json_not_found, json_server_error
+from clinic.api.views import ApiRootView
 from reports.metrics import metrics_view
+from web import views as web_views
 
 RESOURCES = {
     "health": "health",
@@ -44,6 +45,8 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("admin/", admin.site.urls),
     path("metrics", metrics_view, name="metrics"),
+    path("", include("web.urls")),
+    path("", include("portal.urls")),
 ]
 if settings.API_DOCS_PUBLIC:  # off in production unless API_DOCS_PUBLIC=1
     urlpatterns += [
@@ -54,5 +57,7 @@ if settings.API_DOCS_PUBLIC:  # off in production unless API_DOCS_PUBLIC=1
         ),
     ]
 
-handler404 = json_not_found
-handler500 = json_server_error
+# HTML pages for people, JSON under /api/ (web.views).
+handler403 = web_views.forbidden
+handler404 = web_views.not_found
+handler500 = web_views.server_error

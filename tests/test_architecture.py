@@ -21,6 +21,8 @@ APPS = [
     "treatments",
     "reports",
     "privacy",
+    "web",
+    "portal",
     "demo",
 ]
 

@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "privacy",
     "web",
     "portal",
+    "staff",
     "demo",
 ]
 

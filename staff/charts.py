@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
 # Dark enough on white for graphics (WCAG 1.4.11: 3:1); told apart by shape and dash too.
 COLOURS = ["#1f5fbf", "#b3261e", "#23683a", "#7a4d00", "#5b3a99", "#00646e", "#8e2466"]
@@ -62,21 +62,35 @@ def _n(value: float) -> str:
     return f"{value:.1f}"
 
 
-def _marker(kind: str, x: float, y: float, colour: str, title: str) -> str:
-    tip = format_html("<title>{}</title>", title)
+def _marker(kind: str, x: float, y: float, colour: str, title: str) -> SafeString:
     if kind == "square":
-        shape = format_html(
-            '<rect x="{}" y="{}" width="7" height="7" fill="{}">', _n(x - 3.5), _n(y - 3.5), colour
+        return format_html(
+            '<rect x="{}" y="{}" width="7" height="7" fill="{}"><title>{}</title></rect>',
+            _n(x - 3.5),
+            _n(y - 3.5),
+            colour,
+            title,
         )
-        return shape + tip + "</rect>"
-    if kind == "diamond":
-        pts = f"{x:.1f},{y - 5:.1f} {x + 5:.1f},{y:.1f} {x:.1f},{y + 5:.1f} {x - 5:.1f},{y:.1f}"
-        return format_html('<polygon points="{}" fill="{}">', pts, colour) + tip + "</polygon>"
-    if kind == "triangle":
-        pts = f"{x:.1f},{y - 5:.1f} {x + 5:.1f},{y + 4:.1f} {x - 5:.1f},{y + 4:.1f}"
-        return format_html('<polygon points="{}" fill="{}">', pts, colour) + tip + "</polygon>"
-    circle = format_html('<circle cx="{}" cy="{}" r="4" fill="{}">', _n(x), _n(y), colour)
-    return circle + tip + "</circle>"
+    if kind in ("diamond", "triangle"):
+        if kind == "diamond":
+            pts = f"{x:.1f},{y - 5:.1f} {x + 5:.1f},{y:.1f} {x:.1f},{y + 5:.1f} {x - 5:.1f},{y:.1f}"
+        else:
+            pts = f"{x:.1f},{y - 5:.1f} {x + 5:.1f},{y + 4:.1f} {x - 5:.1f},{y + 4:.1f}"
+        return format_html(
+            '<polygon points="{}" fill="{}"><title>{}</title></polygon>', pts, colour, title
+        )
+    return format_html(
+        '<circle cx="{}" cy="{}" r="4" fill="{}"><title>{}</title></circle>',
+        _n(x),
+        _n(y),
+        colour,
+        title,
+    )
+
+
+def _joined(parts) -> SafeString:
+    """Safe pieces (each from format_html) as one: anything else would be escaped."""
+    return format_html_join("", "{}", ((part,) for part in parts))
 
 
 def line_chart(chart: LineChart) -> SafeString:
@@ -134,8 +148,7 @@ def line_chart(chart: LineChart) -> SafeString:
     for x in ticks[::step]:
         parts.append(
             format_html(
-                '<text x="{}" y="{}" text-anchor="middle" font-size="11" fill="#4a5560">'
-                "{}</text>",
+                '<text x="{}" y="{}" text-anchor="middle" font-size="11" fill="#4a5560">{}</text>',
                 _n(px(x)),
                 h - PAD_BOTTOM + 16,
                 x if categorical else _x_text(x),
@@ -168,10 +181,9 @@ def line_chart(chart: LineChart) -> SafeString:
                     f"{series.label}: {chart.y_format.format(y)}"
                     f" ({x if categorical else _x_text(x)})"
                 )
-                parts.append(mark_safe(_marker(marker, px(x), py(y), colour, label)))
+                parts.append(_marker(marker, px(x), py(y), colour, label))
     parts.append(_legend(chart.series, h - 18, w))
-    parts.append(mark_safe("</svg>"))
-    return mark_safe("".join(parts))
+    return format_html("{}</svg>", _joined(parts))
 
 
 def _legend(series: list[Series], y: int, width: int) -> SafeString:
@@ -198,7 +210,7 @@ def _legend(series: list[Series], y: int, width: int) -> SafeString:
         x += 40 + 7 * len(s.label)
         if x > width - 60:
             break
-    return mark_safe("".join(items))
+    return _joined(items)
 
 
 def _slug(text: str) -> str:
@@ -272,5 +284,4 @@ def bar_chart(title: str, bars: list[Bar], *, width: int = 640, unit: str = "") 
             ),
         )
     )
-    parts.append(mark_safe("</svg>"))
-    return mark_safe("".join(parts))
+    return format_html("{}</svg>", _joined(parts))

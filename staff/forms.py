@@ -10,8 +10,15 @@ from django.utils.translation import gettext_lazy as _
 from bookings.models import CancelledBy
 from clinic.api.fields import read_local
 from clinic.models import Service, clinic_timezone
-from clinic.vocabulary import PAIN_MAX, PAIN_MIN, PRESSURE_MAX, PRESSURE_MIN, Muscle, Side
-from clinic.vocabulary import Technique
+from clinic.vocabulary import (
+    PAIN_MAX,
+    PAIN_MIN,
+    PRESSURE_MAX,
+    PRESSURE_MIN,
+    Muscle,
+    Side,
+    Technique,
+)
 from therapists.models import Therapist, Weekday
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -108,7 +115,9 @@ class TimeOffForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         if all(cleaned.get(k) for k in ("start_date", "start_time", "end_date", "end_time")):
-            cleaned["start"] = local_instant(cleaned["start_date"], cleaned["start_time"], "start_time")
+            cleaned["start"] = local_instant(
+                cleaned["start_date"], cleaned["start_time"], "start_time"
+            )
             cleaned["end"] = local_instant(cleaned["end_date"], cleaned["end_time"], "end_time")
         return cleaned
 
@@ -139,19 +148,27 @@ TreatedPointFormSet = forms.formset_factory(
 
 class SoapForm(forms.Form):
     subjective = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 3}), label=_("Subjective"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label=_("Subjective"),
         help_text=_("What the client reports."),
     )
     objective = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 3}), label=_("Objective"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label=_("Objective"),
         help_text=_("What you find."),
     )
     assessment = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 3}), label=_("Assessment"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label=_("Assessment"),
         help_text=_("Interpretation and response."),
     )
     plan = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 3}), label=_("Plan"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label=_("Plan"),
         help_text=_("Frequency, home care, next visit."),
     )
 
@@ -195,4 +212,3 @@ class ReportForm(forms.Form):
             elif end - start > timedelta(days=731):
                 self.add_error("end", _("A report spans at most two years."))
         return cleaned
-

@@ -11,9 +11,7 @@ urlpatterns = [
     path("bookings/<int:booking_id>/", bookings.booking, name="booking"),
     path("bookings/<int:booking_id>/reschedule/", bookings.reschedule, name="reschedule"),
     path("bookings/<int:booking_id>/cancel/", bookings.cancel, name="cancel"),
-    path(
-        "bookings/<int:booking_id>/<str:action>/", agenda.booking_action, name="booking-action"
-    ),
+    path("bookings/<int:booking_id>/<str:action>/", agenda.booking_action, name="booking-action"),
     path("visits/<int:booking_id>/chart/", charting.chart, name="chart"),
     path("visits/<int:booking_id>/chart/draft/", charting.draft, name="chart-draft"),
     path("visits/<int:booking_id>/chart/amend/", charting.amend, name="chart-amend"),

@@ -3,6 +3,7 @@ without a login) and a booking's page: status buttons, reschedule to any free ti
 saying who asked and why, its history and its reminders and notices. Everything through
 bookings.services and clients.services, as the API does."""
 
+import contextlib
 from datetime import datetime, time, timedelta
 
 from django.contrib import messages
@@ -113,9 +114,15 @@ def _book(request, form, walk_in):
                     return None
                 client = create_client(**walk_in.cleaned_data)
             else:
-                client = clients_in_care_of(request.user).filter(
-                    pk=request.POST.get("client") if request.POST.get("client", "").isdigit() else None
-                ).first()
+                client = (
+                    clients_in_care_of(request.user)
+                    .filter(
+                        pk=request.POST.get("client")
+                        if request.POST.get("client", "").isdigit()
+                        else None
+                    )
+                    .first()
+                )
                 if client is None:
                     form.add_error(None, _("Choose a client, or add a walk-in client."))
                     return None
@@ -164,10 +171,8 @@ def _booking_page(request, booking, *, reschedule=None, cancel=None, status=200)
     local = booking.start.astimezone(tz)
     day = local.date()
     if request.GET.get("date"):
-        try:
+        with contextlib.suppress(ValueError):
             day = datetime.strptime(request.GET["date"], "%Y-%m-%d").date()
-        except ValueError:
-            pass
     may_move = refusal_for(request.user, "reschedule", booking) is None and booking.is_active
     slots = _free_times(booking, day) if may_move and booking.status != "checked_in" else []
     therapists = {t.pk: t for t in Therapist.objects.filter(pk__in={s.therapist_id for s in slots})}

@@ -75,7 +75,9 @@ def _points_from(formset) -> list[dict]:
 def _initial_points(note: TreatmentNote | None) -> list[dict]:
     if note is None:
         return []
-    return [{name: getattr(p, name) for name in POINT_FIELDS} for p in note.treated_trigger_points.all()]
+    return [
+        {name: getattr(p, name) for name in POINT_FIELDS} for p in note.treated_trigger_points.all()
+    ]
 
 
 def _soap_initial(note: TreatmentNote | None) -> dict:

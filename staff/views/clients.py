@@ -67,9 +67,7 @@ def client_detail(request, client_id: int):
     if intakes:
         audit.record(request, audit.AuditAction.LIST, Intake, object_ids=[i.pk for i in intakes])
     if notes:
-        audit.record(
-            request, audit.AuditAction.LIST, notes[0], object_ids=[n.pk for n in notes]
-        )
+        audit.record(request, audit.AuditAction.LIST, notes[0], object_ids=[n.pk for n in notes])
     return render(
         request,
         "staff/client.html",
@@ -79,7 +77,9 @@ def client_detail(request, client_id: int):
             "intakes": intakes,
             "notes": notes,
             "visits": visits,
-            "staff_notes": client.staff_notes if may_see_staff_notes(request.user, client) else None,
+            "staff_notes": client.staff_notes
+            if may_see_staff_notes(request.user, client)
+            else None,
             "may_export": may_export_client(request.user, client),
         },
     )
@@ -106,7 +106,11 @@ def progress_charts(progress: dict) -> dict:
         chart = LineChart(
             title=f"{series['muscle_label']}, {series['side']}",
             series=[
-                Series(_("At intake"), [(p["at"], p["pain"]) for p in points if p["pain"] is not None], style=1),
+                Series(
+                    _("At intake"),
+                    [(p["at"], p["pain"]) for p in points if p["pain"] is not None],
+                    style=1,
+                ),
                 Series(
                     _("Before treatment"),
                     [(p["at"], p["pain_before"]) for p in points if p["pain_before"] is not None],
@@ -127,7 +131,11 @@ def progress_charts(progress: dict) -> dict:
         chart = LineChart(
             title=_("%(complaint)s across visits") % {"complaint": trend["label"]},
             series=[
-                Series(_("At intake"), [(p["at"], p.get("pain")) for p in points if "pain" in p], style=1),
+                Series(
+                    _("At intake"),
+                    [(p["at"], p.get("pain")) for p in points if "pain" in p],
+                    style=1,
+                ),
                 Series(
                     _("Before treatment"),
                     [(p["at"], p["pain_before"]) for p in points if "pain_before" in p],

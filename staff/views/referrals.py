@@ -41,7 +41,9 @@ def figure_context(muscle: str, side: str) -> dict:
                 "label": label,
                 "detail": bodymap.DETAIL[view],
                 "muscle_regions": [
-                    r for r in bodymap.REGIONS if r.view == view and r.muscle == muscle and r.side in sides
+                    r
+                    for r in bodymap.REGIONS
+                    if r.view == view and r.muscle == muscle and r.side in sides
                 ],
             }
             for view, label in bodymap.VIEWS.items()

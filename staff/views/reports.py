@@ -37,7 +37,13 @@ def _report(form):
 
 
 def _percent(value) -> str:
-    return "–" if value is None else f"{value * 100:.0f}%"
+    return "-" if value is None else f"{value * 100:.0f}%"
+
+
+def _utilisation(row) -> float | None:
+    if row is None or row["utilisation"] is None:
+        return None
+    return row["utilisation"] * 100
 
 
 def charts(report: dict) -> dict:
@@ -49,7 +55,18 @@ def charts(report: dict) -> dict:
     utilisation = LineChart(
         title=_("Utilisation per therapist"),
         series=[
-            Series(name, [(label, (rows[label]["utilisation"] or 0) * 100 if label in rows and rows[label]["utilisation"] is not None else None) for label in labels])
+            Series(
+                name,
+                [
+                    (
+                        label,
+                        (rows[label]["utilisation"] or 0) * 100
+                        if label in rows and rows[label]["utilisation"] is not None
+                        else None,
+                    )
+                    for label in labels
+                ],
+            )
             for name, rows in by_therapist.items()
         ],
         y_max=100,
@@ -109,7 +126,10 @@ def reports(request):
     rows = [
         {**row, **{f"{k}_text": _percent(row[k]) for k in RATE_FIELDS}} for row in report["rows"]
     ]
-    totals = {**report["totals"], **{f"{k}_text": _percent(report["totals"][k]) for k in RATE_FIELDS}}
+    totals = {
+        **report["totals"],
+        **{f"{k}_text": _percent(report["totals"][k]) for k in RATE_FIELDS},
+    }
     return render(
         request,
         "staff/reports.html",

@@ -80,6 +80,8 @@ def book(request):
         therapist.services.filter(active=True) if therapist else Service.objects.filter(active=True)
     )
     form.fields["service"].queryset = services_offered
+    if not form.is_bound and "service" not in form.initial:
+        form.initial["service"] = services_offered.order_by("name", "id").first()
     return render(
         request,
         "staff/book.html",
@@ -192,9 +194,10 @@ def _booking_page(request, booking, *, reschedule=None, cancel=None, status=200)
             and booking.status in ("requested", "confirmed"),
             "reschedule": reschedule
             or RescheduleForm(
-                initial={"therapist": booking.therapist_id, "date": day, "time": f"{local:%H:%M}"}
+                prefix="move",
+                initial={"therapist": booking.therapist_id, "date": day, "time": f"{local:%H:%M}"},
             ),
-            "cancel": cancel or CancelForm(),
+            "cancel": cancel or CancelForm(prefix="cancel"),
             "slots": [
                 (
                     s,
@@ -219,7 +222,7 @@ def reschedule(request, booking_id: int):
     )
     if request.method != "POST":
         return redirect("staff:booking", booking_id=booking.pk)
-    form = RescheduleForm(request.POST)
+    form = RescheduleForm(request.POST, prefix="move")
     if form.is_valid():
         try:
             services.reschedule_booking(
@@ -247,7 +250,7 @@ def cancel(request, booking_id: int):
     )
     if request.method != "POST":
         return redirect("staff:booking", booking_id=booking.pk)
-    form = CancelForm(request.POST)
+    form = CancelForm(request.POST, prefix="cancel")
     if form.is_valid():
         try:
             services.cancel_booking(

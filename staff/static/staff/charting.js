@@ -69,7 +69,10 @@
     changed();
   }
 
-  // The map's regions as buttons.
+  // The map's regions as buttons (so each figure is a group of them, not a picture).
+  Array.prototype.forEach.call(document.querySelectorAll("#chart-map svg"), function (svg) {
+    svg.setAttribute("role", "group");
+  });
   var regions = document.querySelectorAll("#chart-map .bm-region");
   Array.prototype.forEach.call(regions, function (region) {
     var label = region.getAttribute("data-label") || "";

@@ -6,7 +6,7 @@ PORT ?= 8000
 # Without DATABASE_URL / REDIS_URL, commands run on the embedded PostgreSQL and Redis.
 EMBEDDED := $(PY) -m devtools.embedded exec --
 
-.PHONY: run test lint format fuzz bench load clean-var backup restore
+.PHONY: run test lint format fuzz bench load clean-var backup restore screenshots
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -73,6 +73,10 @@ backup: $(VENV)/.runtime
 restore: $(VENV)/.runtime
 	@test -n "$(FILE)" || { echo "usage: make restore FILE=backups/kneadly-....dump"; exit 2; }
 	$(BACKUP_ENV) $(EMBEDDED) $(PY) manage.py restore $(FILE)
+
+# The README's screenshots of the portal (phone and desktop), by Chromium on a throwaway database.
+screenshots: $(VENV)/.dev
+	$(EMBEDDED) $(PY) devtools/screenshots.py
 
 clean-var:
 	rm -rf var/

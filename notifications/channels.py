@@ -26,6 +26,7 @@ from django.utils.module_loading import import_string
 from icalendar import Calendar, Event
 
 from bookings.models import Booking
+from clinic import links
 from clinic.models import Clinic
 from clinic.statuses import BookingStatus
 from notifications.models import Channel, Notice, NoticeKind, Reminder
@@ -96,8 +97,9 @@ def content_for(delivery: Reminder | Notice) -> Content:
 
 
 def cancel_url(booking: Booking) -> str:
-    """Where a client cancels: the API's cancel action (the browsable API when logged in)."""
-    return f"{settings.SITE_URL}/api/v1/bookings/{booking.pk}/cancel/"
+    """Where a client cancels: the visit's cancel page on the portal, by a signed link that
+    proves access to this one visit (clinic.links)."""
+    return links.visit_cancel_url(booking)
 
 
 def _context(delivery, booking: Booking, clinic: Clinic) -> dict:
@@ -110,6 +112,8 @@ def _context(delivery, booking: Booking, clinic: Clinic) -> dict:
         "end": timezone.localtime(booking.end, tz),
         "offset_hours": getattr(delivery, "offset_hours", None),
         "cancel_url": cancel_url(booking),
+        "visit_url": links.visit_url(booking),
+        "book_url": links.book_url(),
         "cancellation_window_hours": clinic.cancellation_window_hours,
     }
 

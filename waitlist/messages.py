@@ -11,9 +11,9 @@ offer's lock, a message is skipped if the offer is no longer open or its hold ha
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.utils import timezone
 
+from clinic import links
 from clinic.models import Clinic
 from clinic.tasks import publish_on_commit
 from notifications import channels, kinds
@@ -58,12 +58,13 @@ def reason_not_to_send(message: OfferMessage, offer: WaitlistOffer, now) -> str:
 
 
 def accept_url(offer: WaitlistOffer) -> str:
-    """Where a client accepts: the API's accept action (the browsable API when logged in)."""
-    return f"{settings.SITE_URL}/api/v1/waitlist-offers/{offer.pk}/accept/"
+    """Where a client accepts or declines: the offer's page on the portal, by a signed link
+    that proves access to this one offer (clinic.links)."""
+    return links.offer_url(offer)
 
 
 def decline_url(offer: WaitlistOffer) -> str:
-    return f"{settings.SITE_URL}/api/v1/waitlist-offers/{offer.pk}/decline/"
+    return links.offer_url(offer)
 
 
 def _context(offer: WaitlistOffer, clinic: Clinic) -> dict:

@@ -90,7 +90,7 @@ def test_the_email_speaks_to_the_client_in_the_clinics_time_zone(eager, outbox, 
         assert f"{local_start:%H:%M}" in body
         assert "America/Toronto" in body
         assert "Tess Moreau, RMT" in body
-        assert f"{settings.SITE_URL}/api/v1/bookings/{booking.pk}/cancel/" in body
+        assert f"{settings.SITE_URL}/visits/{booking.pk}/cancel/?k=" in body  # a signed link
     assert "in 24 hours" in message.body
     assert "<a href=" in html
     assert message.alternatives[0][1] == "text/html"
@@ -339,7 +339,7 @@ def test_sms_reminders_go_through_the_sms_backend_once(
     to, body = reminders_sent[0]
     assert to == "+1 416 555 0199"
     assert "Reminder: Trigger point therapy with Tess Moreau, RMT" in body
-    assert f"/api/v1/bookings/{booking.pk}/cancel/" in body
+    assert f"/visits/{booking.pk}/cancel/?k=" in body
     assert booking.reminders.get(offset_hours=24, channel="sms").status == "sent"
     assert booking.reminders.get(offset_hours=24, channel="email").status == "sent"
 

@@ -251,7 +251,7 @@ class TestContent:
 
         [message] = outbox
         html, mimetype = message.alternatives[0]
-        accept = f"{settings.SITE_URL}/api/v1/waitlist-offers/{offer.pk}/accept/"
+        accept = f"{settings.SITE_URL}/offers/{offer.pk}/?k="  # the offer's page, signed
         assert mimetype == "text/html"
         assert message.subject == "A time is free for you on Tue 05 May, 10:00 — Kneadly Clinic"
         assert message.extra_headers["X-Kneadly-Delivery"] == (
@@ -268,7 +268,7 @@ class TestContent:
             assert "Kneadly Clinic" in body
         assert "Hi Siobhán & Ré'al," in message.body
         assert "Hi Siobhán &amp; Ré&#x27;al," in html
-        assert f'<a href="{accept}">' in html
+        assert f'<a href="{accept}' in html
         parsed = email.message_from_bytes(message.message().as_bytes())
         assert {"text/plain", "text/html"} <= {part.get_content_type() for part in parsed.walk()}
 
@@ -291,7 +291,7 @@ class TestContent:
         assert "a time is free for you" in text
         assert "Tue 05 May at 10:00" in text
         assert "until 08:30" in text
-        assert f"/api/v1/waitlist-offers/{offer.pk}/accept/" in text
+        assert f"/offers/{offer.pk}/?k=" in text
         assert len(outbox) == 1
         assert set(offer.messages.values_list("channel", "status")) == {
             ("email", "sent"),

@@ -180,6 +180,12 @@ def board(
         grid_opens = min(grid_opens, _local(first_day, local_start.time(), tz))
         if local_end.date() == local_start.date():
             grid_closes = max(grid_closes, _local(first_day, local_end.time(), tz))
+    # Whole hours, so that the grid's rows are o'clock.
+    grid_opens = grid_opens.replace(minute=0, second=0, microsecond=0)
+    if (grid_closes.minute, grid_closes.second) != (0, 0):
+        grid_closes = _local(first_day, time(min(23, grid_closes.hour + 1)), tz)
+        if grid_closes.hour == 23:
+            grid_closes = first_end
     arrivals = [b for b in blocks if first_start <= b.booking.start < first_end]
     return Board(
         first_day=first_day,

@@ -4,10 +4,13 @@ the front desk sees everything but does not write charts; two-factor sign-in as 
 site and the API ask for it."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from clinic.models import AuditEntry
-from tests.staff.conftest import signed_in
+from tests.staff.conftest import local, point, signed_in
+from treatments import services as charting
 
 pytestmark = pytest.mark.django_db
 
@@ -118,3 +121,22 @@ def test_a_session_without_the_code_of_an_enrolled_user_signs_in_again(desk, as_
 
     assert response.status_code == 302 and response["Location"].startswith("/sign-in/")
     assert as_tess.get("/staff/today/").status_code == 302  # signed out
+
+
+def test_the_client_page_takes_a_fixed_number_of_queries(desk, as_tess):
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert as_tess.get(f"/staff/clients/{desk.carl.pk}/").status_code == 200
+        return len(queries)
+
+    count()
+    few = count()
+    for day in (6, 7, 8, 11, 12):
+        visit = desk.booking(desk.tess, desk.carl, local(2026, 4, day, 10), "completed")
+        note = charting.create_note(
+            user=desk.tess.user, booking=visit, subjective="x", treated_trigger_points=[point()]
+        )
+        charting.sign_note(user=desk.tess.user, note=note)
+        charting.add_amendment(user=desk.tess.user, note=note, text="y")
+
+    assert count() == few

@@ -158,3 +158,31 @@ def test_charting_with_the_keyboard_alone(desk, site, tablet):
         ("upper_trapezius", "left", 5, 2),
         ("scalenes", "bilateral", 6, 4),
     ]
+
+
+def test_nothing_typed_is_lost_when_the_connection_drops_or_the_page_reloads(desk, site, tablet):
+    desk.carls_visit.status = "checked_in"
+    desk.carls_visit.save()
+    page = tablet.new_page()
+    sign_in(page, site, desk.tess.user)
+    site.open(page, f"/staff/visits/{desk.carls_visit.pk}/chart/")
+
+    tablet.set_offline(True)
+    page.get_by_label("Subjective").fill("Typed while the wifi was down.")
+    expect(page.locator("#save-status")).to_contain_text("Kept on this tablet", timeout=10_000)
+    assert not TreatmentNote.objects.filter(booking=desk.carls_visit).exists()
+    tablet.set_offline(False)
+    expect(page.locator("#save-status")).to_contain_text("Draft saved at", timeout=15_000)
+    note = TreatmentNote.objects.get(booking=desk.carls_visit)
+    assert note.subjective == "Typed while the wifi was down."
+
+    # Typed, then the page went away before the draft was sent: it comes back and is saved.
+    page.get_by_label("Plan").fill("Weekly for a month.")
+    page.evaluate(
+        "document.getElementById('chart-form').setAttribute('data-draft-url', '/nowhere/')"
+    )
+    page.reload()
+    expect(page.get_by_label("Plan")).to_have_value("Weekly for a month.")
+    expect(page.locator("#save-status")).to_contain_text("Draft saved at", timeout=10_000)
+    note.refresh_from_db()
+    assert note.plan == "Weekly for a month."

@@ -146,6 +146,8 @@ def chart(request, booking_id: int):
         return render(request, "staff/chart.html", _context(request, booking, note))
     soap = SoapForm(request.POST)
     points = TreatedPointFormSet(request.POST, prefix="points")
+    if "add_point" in request.POST:
+        return _add_point_without_script(request, booking, note, soap, points)
     signing = "sign" in request.POST
     sign = SignForm(request.POST) if signing else None
     if not (soap.is_valid() and points.is_valid()) or (signing and not sign.is_valid()):
@@ -164,6 +166,42 @@ def chart(request, booking_id: int):
         return render(request, "staff/chart.html", context, status=400)
     messages.success(request, _("Signed: the note is locked.") if signing else _("Saved."))
     return redirect("staff:chart", booking_id=booking.pk)
+
+
+def _add_point_without_script(request, booking, note, soap, points):
+    """ "Add point" with scripts off: keep what was typed (saved as a draft where it is complete)
+    and show the page again with a new row for the chosen muscle and side."""
+    if soap.is_valid():
+        points_ok = points.is_valid()
+        try:
+            with transaction.atomic():
+                note = services.save_draft(
+                    user=request.user,
+                    booking=booking,
+                    treated_trigger_points=_points_from(points) if points_ok else None,
+                    **soap.cleaned_data,
+                )
+                audit.record(request, audit.AuditAction.UPDATE, note)
+        except (ValidationError, PermissionDenied, DomainError) as exc:
+            messages.error(request, refusal_text(exc))
+    rows = []
+    for index in range(points.total_form_count()):
+        row = {name: request.POST.get(f"points-{index}-{name}", "") for name in POINT_FIELDS}
+        if request.POST.get(f"points-{index}-DELETE"):
+            continue
+        row["referral_reproduced"] = bool(row["referral_reproduced"])
+        rows.append(row)
+    muscle, side = request.POST.get("add_muscle", ""), request.POST.get("add_side", "")
+    if muscle in Muscle.values and side in Side.values:
+        rows.append({"muscle": muscle, "side": side, "pressure": 3})
+    context = _context(
+        request,
+        booking,
+        note,
+        soap=SoapForm(initial={f: request.POST.get(f, "") for f in services.SOAP_FIELDS}),
+        points=TreatedPointFormSet(prefix="points", initial=rows),
+    )
+    return render(request, "staff/chart.html", context)
 
 
 @therapists_only

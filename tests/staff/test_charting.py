@@ -140,3 +140,17 @@ def test_the_referral_pattern_of_a_chosen_muscle(desk, as_tess):
     assert page.count('class="referral-area"') >= 6
     assert "<html" not in fragment.content.decode() and "Jaw" in fragment.content.decode()
     assert bad.status_code == 200 and "Select a valid choice" in bad.content.decode()
+
+
+def test_without_scripts_add_point_keeps_the_text_and_adds_a_row(desk, as_tess, visit):
+    response = as_tess.post(
+        f"/staff/visits/{visit.pk}/chart/",
+        chart_data(add_point="1", add_muscle="scalenes", add_side="left", plan="Weekly"),
+    )
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Scalenes, left" in page and 'name="points-1-muscle"' in page
+    assert "Weekly</textarea>" in page
+    note = TreatmentNote.objects.get(booking=visit)
+    assert note.plan == "Weekly" and note.treated_trigger_points.count() == 1

@@ -107,7 +107,9 @@
     var pairs = [];
     var data = new FormData(form);
     data.forEach(function (value, name) {
-      if (name !== "csrfmiddlewaretoken" && name !== "confirm") { pairs.push([name, value]); }
+      if (name !== "csrfmiddlewaretoken" && name !== "confirm" && name !== "add_muscle" && name !== "add_side") {
+        pairs.push([name, value]);
+      }
     });
     return pairs;
   }

@@ -35,6 +35,7 @@ def sign_in(page, site, user):
     page.get_by_label("Username").fill(user.username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/staff/**")
 
 
 def region(page, muscle, side):

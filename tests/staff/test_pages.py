@@ -57,3 +57,15 @@ def test_clients_and_strangers_are_refused_and_the_signed_out_sent_to_sign_in(de
         assert customer.get(path).status_code == 403
         response = client.get(path)
         assert response.status_code == 302 and response["Location"].startswith("/sign-in/")
+
+
+def test_home_sends_each_role_to_its_first_page(desk, as_admin, as_tess):
+    assert as_admin.get("/staff/")["Location"] == "/staff/board/"
+    assert as_tess.get("/staff/")["Location"] == "/staff/today/"
+
+
+def test_a_garbage_day_or_unknown_action_is_not_an_error(desk, as_admin, as_tess):
+    assert as_admin.get("/staff/board/?date=2026-13-45").status_code == 200
+    assert as_tess.get("/staff/today/?date=%00").status_code == 200
+    response = as_tess.post(f"/staff/bookings/{desk.carls_visit.pk}/explode/")
+    assert response.status_code == 302

@@ -179,3 +179,10 @@ def test_time_off_is_typed_and_shown_in_clinic_time(admin_client, cast):
     assert "2026-07-06 09:00 EDT to 2026-07-06 13:00 EDT" in str(time_off)
     change = admin_client.get(f"/admin/therapists/timeoff/{time_off.pk}/change/").content.decode()
     assert 'value="09:00:00"' in change or 'value="09:00"' in change
+
+
+def test_an_unknown_weekday_filter_lists_everything(admin_client, cast):
+    response = admin_client.get("/admin/therapists/workinghours/?weekday=9")
+
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == cast.tess.working_hours.count() * 2

@@ -3,8 +3,10 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from clinic.errors import DomainError
 from clinic.models import Clinic, Modality
 from therapists.models import Therapist, TimeOff, Weekday, WorkingHours
+from therapists import services
 from therapists.services import check_services_match_modalities, normalize_modalities
 
 
@@ -171,9 +173,40 @@ class WorkingHoursAdmin(admin.ModelAdmin):
         return Weekday(hours.weekday).label
 
 
+class TimeOffServiceForm(TimeOffForm):
+    """Time off added or changed here goes through therapists.services (the API's checks, and
+    whatever the schedule rules refuse, such as time off over booked clients, shown on the
+    form)."""
+
+    def _post_clean(self):
+        if self.errors:
+            return
+        data = {k: self.cleaned_data[k] for k in ("start", "end", "reason")}
+        try:
+            if self.instance.pk is None:
+                self.instance = services.add_time_off(self.cleaned_data["therapist"], **data)
+            else:
+                self.instance = services.update_time_off(self.instance, **data)
+        except ValidationError as exc:
+            refused = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
+            for field, said in refused.items():
+                self.add_error(field if field in self.fields else None, said)
+        except DomainError as exc:
+            self.add_error(None, str(exc))
+
+    def save(self, commit=True):
+        return self.instance  # saved by the service
+
+
 @admin.register(TimeOff)
 class TimeOffAdmin(admin.ModelAdmin):
-    form = TimeOffForm
+    form = TimeOffServiceForm
+
+    def save_model(self, request, obj, form, change):
+        pass  # the form's service call saved it
+
+    def save_related(self, request, form, formsets, change):
+        pass
     list_display = ["therapist", "start", "end", "reason"]
     list_filter = ["therapist", ("start", admin.DateFieldListFilter)]
     search_fields = ["therapist__display_name", "reason"]

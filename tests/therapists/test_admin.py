@@ -186,3 +186,31 @@ def test_an_unknown_weekday_filter_lists_everything(admin_client, cast):
 
     assert response.status_code == 200
     assert response.context["cl"].result_count == cast.tess.working_hours.count() * 2
+
+
+def test_time_off_in_the_admin_goes_through_the_service(admin_client, cast):
+    def post(start, end, url="/admin/therapists/timeoff/add/"):
+        return admin_client.post(
+            url,
+            {
+                "therapist": cast.tess.pk,
+                "start_0": "2026-07-06",
+                "start_1": start,
+                "end_0": "2026-07-06",
+                "end_1": end,
+                "reason": "Dentist",
+            },
+        )
+
+    assert post("09:00", "12:00").status_code == 302
+    overlap = post("11:00", "13:00")
+    backwards = post("13:00", "12:00")
+    existing = TimeOff.objects.get(therapist=cast.tess)
+    changed = post("08:00", "12:00", url=f"/admin/therapists/timeoff/{existing.pk}/change/")
+
+    assert overlap.status_code == 200 and "overlaps" in overlap.content.decode()
+    assert backwards.status_code == 200 and "after the start" in backwards.content.decode()
+    assert changed.status_code == 302
+    existing.refresh_from_db()
+    assert existing.start == datetime(2026, 7, 6, 12, tzinfo=UTC)  # 08:00 EDT
+    assert TimeOff.objects.filter(therapist=cast.tess).count() == 1

@@ -5,8 +5,8 @@ from django.utils import timezone
 
 from clinic.errors import DomainError
 from clinic.models import Clinic, Modality
-from therapists.models import Therapist, TimeOff, Weekday, WorkingHours
 from therapists import services
+from therapists.models import Therapist, TimeOff, Weekday, WorkingHours
 from therapists.services import check_services_match_modalities, normalize_modalities
 
 
@@ -207,6 +207,7 @@ class TimeOffAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         pass
+
     list_display = ["therapist", "start", "end", "reason"]
     list_filter = ["therapist", ("start", admin.DateFieldListFilter)]
     search_fields = ["therapist__display_name", "reason"]

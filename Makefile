@@ -100,7 +100,7 @@ restore: $(VENV)/.runtime
 	@test -n "$(FILE)" || { echo "usage: make restore FILE=backups/kneadly-....dump"; exit 2; }
 	$(BACKUP_ENV) $(EMBEDDED) $(PY) manage.py restore $(FILE)
 
-# The README's screenshots of the portal (phone and desktop), by Chromium on a throwaway database.
+# The README's screenshots of the portal (phone and desktop) and the staff screens (tablet), by Chromium on a throwaway database.
 screenshots: $(VENV)/.dev
 	$(EMBEDDED) $(PY) devtools/screenshots.py
 

@@ -49,7 +49,7 @@ SERVER_ENV = {
     "ALLOWED_HOSTS": "127.0.0.1,localhost",
     "SECURE_SSL_REDIRECT": "0",
     "THROTTLE_BOOKING": "1000000/min",  # many people share one address here
-    # The portal's visitors sign in with a session over plain HTTP here.
+    # The portal's visitors and the staff screens sign in with a session over plain HTTP.
     "SESSION_COOKIE_SECURE": "0",
     "CSRF_COOKIE_SECURE": "0",
     "LOG_LEVEL": "ERROR",
@@ -262,7 +262,8 @@ def report(stats_csv: Path, outcomes: dict, seconds: int) -> int:
     print(
         f"bookings made {outcomes['booked']}, lost races (409) {outcomes['conflicts']}, "
         f"cancelled {outcomes['cancelled']}, notes written {outcomes['notes']}, "
-        f"signed {outcomes['signed']}"
+        f"signed {outcomes['signed']}; on the staff screens: drafts saved "
+        f"{outcomes.get('page_drafts', 0)}, signed {outcomes.get('page_signed', 0)}"
     )
     return errors
 

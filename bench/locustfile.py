@@ -1,6 +1,8 @@
 """The load mix of bench/load.py (run by it; not on its own): clients search availability, book,
 list and cancel; therapists read their day, chart checked-in visits (write, edit, sign) and
-read charts and trigger point progress; portal visitors open the home page, a week of free
+read charts and trigger point progress, through the API and through the staff screens (signed
+in with a session: Today, the chart page, drafts saved twice as the page's script does, sign,
+the client's progress); portal visitors open the home page, a week of free
 times and their account in a session. Each simulated person has their own login.
 
 With LOAD_HOSTS (comma-separated base URLs, as bench/scale_out.py sets), each simulated person
@@ -19,7 +21,15 @@ from datetime import date, timedelta
 from locust import HttpUser, between, events, task
 
 WORLD = json.loads(open(os.environ["LOAD_WORLD"]).read())  # noqa: SIM115
-OUTCOMES = {"booked": 0, "conflicts": 0, "cancelled": 0, "notes": 0, "signed": 0}
+OUTCOMES = {
+    "booked": 0,
+    "conflicts": 0,
+    "cancelled": 0,
+    "notes": 0,
+    "signed": 0,
+    "page_drafts": 0,
+    "page_signed": 0,
+}
 _clients = itertools.count()
 _therapists = itertools.count()
 _visitors = itertools.count()
@@ -209,3 +219,84 @@ class PortalUser(HttpUser):
     @task(2)
     def account(self):
         self.client.get("/account/", name="GET /account/ (page)")
+
+
+POINT = {
+    "points-0-muscle": "upper_trapezius",
+    "points-0-side": "right",
+    "points-0-technique": "ischemic_compression",
+    "points-0-pressure": "3",
+    "points-0-pain_before": "7",
+    "points-0-pain_after": "4",
+    "points-0-referral_reproduced": "on",
+    "points-0-note": "",
+}
+
+
+class TherapistPageUser(HttpUser):
+    """A therapist on the staff screens: a session, and the chart page's draft endpoint."""
+
+    weight = 1
+    wait_time = between(1, 3)
+
+    def on_start(self):
+        _pin_to_a_host(self)
+        index = next(_therapists) % len(WORLD["therapist_logins"])
+        me = WORLD["therapist_logins"][index]
+        self.to_chart = TO_CHART[index]
+        self.clients = me["clients"]
+        self.client.get("/sign-in/", name="GET /sign-in/")
+        self.client.post(
+            "/sign-in/",
+            {
+                "username": f"rmt{index}",
+                "password": "bench",
+                "csrfmiddlewaretoken": self.client.cookies.get("csrftoken", ""),
+            },
+            name="POST /sign-in/",
+        )
+
+    def _csrf(self) -> dict:
+        return {"csrfmiddlewaretoken": self.client.cookies.get("csrftoken", "")}
+
+    @task(3)
+    def today(self):
+        self.client.get(
+            f"/staff/today/?date={_day(random.randint(2, WORLD['days'] + 1))}",
+            name="GET /staff/today/",
+        )
+
+    @task(2)
+    def chart(self):
+        if not self.to_chart:
+            return
+        visit = self.to_chart.pop()
+        self.client.get(f"/staff/visits/{visit}/chart/", name="GET /staff/…/chart/")
+        form = {
+            **self._csrf(),
+            "points-TOTAL_FORMS": "1",
+            "points-INITIAL_FORMS": "0",
+            **POINT,
+            "subjective": "Headaches most afternoons, right side.",
+            "objective": "",
+            "assessment": "",
+            "plan": "Weekly.",
+        }
+        for _ in range(2):  # the script resends what it is not sure arrived
+            response = self.client.post(
+                f"/staff/visits/{visit}/chart/draft/", form, name="POST /staff/…/chart/draft/"
+            )
+            if response.status_code == 200:
+                OUTCOMES["page_drafts"] += 1
+        response = self.client.post(
+            f"/staff/visits/{visit}/chart/",
+            {**form, "sign": "1", "confirm": "on"},
+            name="POST /staff/…/chart/ (sign)",
+        )
+        if response.status_code == 200 and "locked" in response.text:
+            OUTCOMES["page_signed"] += 1
+
+    @task(2)
+    def progress(self):
+        client = random.choice(self.clients)
+        self.client.get(f"/staff/clients/{client}/progress/", name="GET /staff/…/progress/")

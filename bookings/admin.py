@@ -1,9 +1,15 @@
+"""The admin for bookings: every write goes through `bookings.services` (the same rules, history
+and notices as the API). Times are the clinic's, with the zone's abbreviation (the admin runs in
+the clinic's zone, clinic.middleware; formats in config/formats)."""
+
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.template.response import TemplateResponse
 
 from bookings import services
-from bookings.models import Booking, BookingEvent, BookingSeries, Room
+from bookings.models import Booking, BookingEvent, BookingSeries, CancelledBy, Room
 from clinic.errors import DomainError
 from clinic.models import Clinic
 
@@ -41,17 +47,105 @@ def confirm(modeladmin, request, queryset):
     _run(modeladmin, request, queryset, services.confirm_booking, "confirmed")
 
 
-@admin.action(description="Cancel selected bookings")
-def cancel(modeladmin, request, queryset):
-    _run(
-        modeladmin, request, queryset, services.cancel_booking, "cancelled", reason="By the clinic"
+@admin.action(description="Check in selected bookings (the client has arrived)")
+def check_in(modeladmin, request, queryset):
+    _run(modeladmin, request, queryset, services.check_in_booking, "checked in")
+
+
+@admin.action(description="Complete selected bookings")
+def complete(modeladmin, request, queryset):
+    _run(modeladmin, request, queryset, services.complete_booking, "completed")
+
+
+@admin.action(description="Mark selected bookings as no-shows")
+def no_show(modeladmin, request, queryset):
+    _run(modeladmin, request, queryset, services.mark_no_show, "marked as no-shows")
+
+
+class CancelForm(forms.Form):
+    """Who cancelled (a client's phone call is the client's: it may count as late) and why."""
+
+    initiated_by = forms.ChoiceField(
+        label="Who cancelled", choices=CancelledBy.choices, widget=forms.RadioSelect
     )
+    reason = forms.CharField(label="Reason", max_length=300)
+
+
+@admin.action(description="Cancel selected bookings…")
+def cancel(modeladmin, request, queryset):
+    """Asks who cancelled and why first (a page like the delete confirmation), then cancels."""
+    form = CancelForm(request.POST if "apply" in request.POST else None)
+    if form.is_valid():
+        _run(
+            modeladmin,
+            request,
+            queryset,
+            services.cancel_booking,
+            "cancelled",
+            reason=form.cleaned_data["reason"],
+            initiated_by=form.cleaned_data["initiated_by"],
+        )
+        return None
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": "Cancel bookings",
+        "opts": modeladmin.model._meta,
+        "form": form,
+        "bookings": queryset.select_related("client", "therapist", "service"),
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+    }
+    return TemplateResponse(request, "admin/bookings/booking/cancel_selected.html", context)
+
+
+class BookingAddForm(forms.ModelForm):
+    """A booking added in the admin is made by `services.create_booking`, as through the API:
+    the same checks (a refusal is shown on the form), history and notices; an admin may book
+    inside the lead time (walk-ins, phone calls)."""
+
+    actor = None  # the signed-in admin, set by BookingAdmin.get_form
+
+    class Meta:
+        model = Booking
+        fields = ["client", "therapist", "service", "room", "start", "notes"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["start"].help_text = f"In clinic time ({Clinic.get().timezone})."
+        self.fields["room"].help_text = "Leave empty to take the first free suitable room."
+
+    def _post_clean(self):
+        # Instead of the model's validation: the service's, which also saves.
+        if self.errors:
+            return
+        data = self.cleaned_data
+        try:
+            self.instance = services.create_booking(
+                client=data["client"],
+                therapist=data["therapist"],
+                service=data["service"],
+                start=data["start"],
+                room=data.get("room"),
+                notes=data.get("notes", ""),
+                actor=self.actor,
+            )
+        except ValidationError as exc:
+            refused = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
+            for field, said in refused.items():
+                self.add_error(field if field in self.fields else None, said)
+        except DomainError as exc:
+            self.add_error(None, str(exc))
+
+    def save(self, commit=True):
+        return self.instance  # saved by the service
+
+
+ADD_FIELDS = BookingAddForm.Meta.fields
 
 
 @admin.register(Booking)
 class BookingAdmin(admin.ModelAdmin):
-    """Bookings by day and therapist. Changes of status go through the services (actions), so
-    history and notifications follow; new bookings are made through the API."""
+    """Bookings by day and therapist. Adding one and every change of status go through the
+    services (the add form and the actions), so the rules, history and notifications follow."""
 
     list_display = [
         "start",
@@ -61,9 +155,18 @@ class BookingAdmin(admin.ModelAdmin):
         "service",
         "room",
         "status",
+        "cancelled_by",
         "late_cancellation",
     ]
-    list_filter = ["status", "therapist", "service", "room", "late_cancellation", "start"]
+    list_filter = [
+        "status",
+        "therapist",
+        "service",
+        "room",
+        "cancelled_by",
+        "late_cancellation",
+        "start",
+    ]
     list_select_related = ["therapist", "client", "service", "room"]
     date_hierarchy = "start"
     ordering = ["start"]
@@ -71,9 +174,11 @@ class BookingAdmin(admin.ModelAdmin):
         "client__first_name",
         "client__last_name",
         "client__email",
+        "client__phone",
         "therapist__display_name",
     ]
-    actions = [confirm, cancel]
+    autocomplete_fields = ["client"]
+    actions = [confirm, check_in, complete, no_show, cancel]
     inlines = [BookingEventInline]
     fields = [
         "therapist",
@@ -84,7 +189,10 @@ class BookingAdmin(admin.ModelAdmin):
         "end",
         "blocks_until",
         "status",
+        "price",
+        "cancelled_by",
         "late_cancellation",
+        "late_change",
         "cancel_reason",
         "notes",
         "created_by",
@@ -92,27 +200,32 @@ class BookingAdmin(admin.ModelAdmin):
     ]
     readonly_fields = [f for f in fields if f != "notes"]
 
-    def has_add_permission(self, request):
-        return False
+    def get_fields(self, request, obj=None):
+        return ADD_FIELDS if obj is None else self.fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else self.readonly_fields
+
+    def get_inlines(self, request, obj):
+        return [] if obj is None else self.inlines
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = BookingAddForm
+        form = super().get_form(request, obj, change, **kwargs)
+        form.actor = request.user
+        return form
+
+    def save_model(self, request, obj, form, change):
+        if change:  # only `notes` is editable on a booking
+            super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        if change:
+            super().save_related(request, form, formsets, change)
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-    def changelist_view(self, request, extra_context=None):
-        # Days in the date hierarchy and times on the page are the clinic's.
-        with timezone.override(Clinic.get().tz):
-            return _rendered(super().changelist_view(request, extra_context))
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        with timezone.override(Clinic.get().tz):
-            return _rendered(super().change_view(request, object_id, form_url, extra_context))
-
-
-def _rendered(response):
-    """Render a lazy TemplateResponse now, while the clinic's time zone is active."""
-    if hasattr(response, "render") and not getattr(response, "is_rendered", True):
-        response.render()
-    return response
 
 
 @admin.register(Room)

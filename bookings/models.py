@@ -4,9 +4,10 @@ from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import RangeBoundary, RangeOperators
 from django.db import models
+from django.utils import timezone
 
 from clients.models import Client
-from clinic.models import Service
+from clinic.models import Service, clinic_timezone
 from clinic.statuses import ACTIVE_STATUSES, BookingStatus
 
 # One TsTzRange for the project; bookings' migrations name it as bookings.models.TsTzRange.
@@ -173,8 +174,10 @@ class Booking(models.Model):
         ]
 
     def __str__(self) -> str:
+        # In clinic time with its abbreviation: admin titles, reminder and notice lists.
+        start = timezone.localtime(self.start, clinic_timezone())
         return (
-            f"{self.service} with {self.therapist} for {self.client} at {self.start:%Y-%m-%d %H:%M}"
+            f"{self.service} with {self.therapist} for {self.client} at {start:%Y-%m-%d %H:%M %Z}"
         )
 
     @property

@@ -11,10 +11,11 @@ NO_ZONE_PATHS = (HEALTH_PATH, "/static/", "/metrics")
 
 
 class ClinicTimezoneMiddleware:
-    """API answers and pages give datetimes in the clinic's time zone, and naive datetimes sent
-    to the API or entered in a form are read in it (DRF's DateTimeField and Django's forms use
-    the current zone both ways). Static files and /metrics need no zone. The clinic row is read
-    at most once per request (`clinic_read_once`)."""
+    """API answers and pages (the admin site's included: time off is typed in clinic time) give
+    datetimes in the clinic's time zone, and naive datetimes sent to the API or entered in a
+    form are read in it (DRF's DateTimeField and Django's forms use the current zone both
+    ways). Static files and /metrics need no zone. The clinic row is read at most once per
+    request (`clinic_read_once`)."""
 
     def __init__(self, get_response):
         self.get_response = get_response

@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "privacy",
     "web",
     "portal",
+    "staff",
     "demo",
 ]
 
@@ -184,6 +185,8 @@ LOGIN_REDIRECT_URL = "/"
 CSRF_FAILURE_VIEW = "web.views.csrf_failure"
 
 LANGUAGE_CODE = "en-ca"
+# Datetimes shown in pages (the admin's included) name their zone: config/formats/.
+FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = "UTC"  # storage and server time; the clinic's own zone is a Clinic field
 USE_I18N = True
 USE_TZ = True

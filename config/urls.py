@@ -48,6 +48,7 @@ urlpatterns = [
     path("metrics", metrics_view, name="metrics"),
     path("", include("web.urls")),
     path("", include("portal.urls")),
+    path("staff/", include("staff.urls")),
 ]
 if settings.API_DOCS_PUBLIC:  # off in production unless API_DOCS_PUBLIC=1
     urlpatterns += [

@@ -23,6 +23,7 @@ APPS = [
     "privacy",
     "web",
     "portal",
+    "staff",
     "demo",
 ]
 

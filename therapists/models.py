@@ -11,8 +11,9 @@ from django.contrib.postgres.fields import (
     RangeOperators,
 )
 from django.db import models
+from django.utils import timezone
 
-from clinic.models import Modality, Service
+from clinic.models import Modality, Service, clinic_timezone
 
 
 def new_calendar_token() -> str:
@@ -78,6 +79,18 @@ class Therapist(models.Model):
         return self.license_expires_on is None or self.license_expires_on >= day
 
 
+class Weekday(models.IntegerChoices):
+    """`WorkingHours.weekday` by name (Python's numbering: Monday is 0), for forms and pages."""
+
+    MONDAY = 0, "Monday"
+    TUESDAY = 1, "Tuesday"
+    WEDNESDAY = 2, "Wednesday"
+    THURSDAY = 3, "Thursday"
+    FRIDAY = 4, "Friday"
+    SATURDAY = 5, "Saturday"
+    SUNDAY = 6, "Sunday"
+
+
 class WorkingHours(models.Model):
     """A weekly interval of work in the clinic's local time; several per day are allowed, none
     overlapping another of the same therapist and day (half-open: 9-12 and 12-17 may touch).
@@ -114,7 +127,8 @@ class WorkingHours(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.therapist} {self.weekday} {self.start_time}-{self.end_time}"
+        day = Weekday(self.weekday).label if self.weekday in Weekday.values else self.weekday
+        return f"{self.therapist} {day} {self.start_time:%H:%M}-{self.end_time:%H:%M}"
 
 
 class TimeOff(models.Model):
@@ -144,4 +158,6 @@ class TimeOff(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.therapist} off {self.start:%Y-%m-%d %H:%M}-{self.end:%Y-%m-%d %H:%M}"
+        zone = clinic_timezone()
+        start, end = timezone.localtime(self.start, zone), timezone.localtime(self.end, zone)
+        return f"{self.therapist} off {start:%Y-%m-%d %H:%M %Z} to {end:%Y-%m-%d %H:%M %Z}"

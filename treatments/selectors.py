@@ -9,7 +9,7 @@ from clients.models import Client, ReportedTriggerPoint
 from clients.selectors import clients_in_care_of
 from clinic.models import Clinic
 from clinic.roles import is_admin, therapist_of
-from clinic.vocabulary import Muscle, Side
+from clinic.vocabulary import REFERRAL_PATTERNS, Muscle, Referral, Side
 from treatments.models import Amendment, TreatedTriggerPoint, TreatmentNote
 
 
@@ -44,12 +44,11 @@ _MUSCLE_LABELS = dict(Muscle.choices)
 _SIDE_ORDER = {value: i for i, value in enumerate(Side.values)}
 
 
-def trigger_point_progress(client: Client) -> list[dict]:
-    """Per muscle and side, the client's pain scores over time, oldest first: reported at each
-    intake (`pain`, at the intake's time) and treated in each note (`pain_before` and
-    `pain_after`, at the booking's start). Two queries, however long the history."""
+def _progress_rows(client: Client) -> tuple[list[dict], list[dict]]:
+    """The client's reported (intake) and treated (note) trigger points as plain rows: two
+    queries, however long the history."""
     reported = ReportedTriggerPoint.objects.filter(intake__client=client).values(
-        "id", "muscle", "side", "pain", "intake_id", "intake__created_at"
+        "id", "muscle", "side", "pain", "refers_to", "intake_id", "intake__created_at"
     )
     treated = TreatedTriggerPoint.objects.filter(treatment_note__booking__client=client).values(
         "id",
@@ -61,6 +60,17 @@ def trigger_point_progress(client: Client) -> list[dict]:
         "treatment_note__booking__start",
         "treatment_note__signed_at",
     )
+    return list(reported), list(treated)
+
+
+def trigger_point_progress(client: Client) -> list[dict]:
+    """Per muscle and side, the client's pain scores over time, oldest first: reported at each
+    intake (`pain`, at the intake's time) and treated in each note (`pain_before` and
+    `pain_after`, at the booking's start). Two queries, however long the history."""
+    return _series(*_progress_rows(client))
+
+
+def _series(reported: list[dict], treated: list[dict]) -> list[dict]:
     series: dict[tuple[str, str], list[dict]] = {}
     for row in reported:
         series.setdefault((row["muscle"], row["side"]), []).append(
@@ -110,3 +120,52 @@ def trigger_point_progress(client: Client) -> list[dict]:
             }
         )
     return result
+
+
+# The complaints followed across visits on the progress page.
+TREND_REFERRALS = (Referral.HEADACHE, Referral.NECK, Referral.BACK)
+
+
+def pain_progress(client: Client) -> dict:
+    """Everything the progress page draws, in two queries: `series` (as
+    `trigger_point_progress`) and `trends`, for headache, neck and back pain: one point per
+    intake (the worst pain of the points the client said refer there) and per charted visit
+    (the worst pain before and after treatment among the points treated in muscles whose
+    referral pattern counts there, `clinic.vocabulary.REFERRAL_PATTERNS`), oldest first."""
+    reported, treated = _progress_rows(client)
+    trends = []
+    for referral in TREND_REFERRALS:
+        points: dict[tuple, dict] = {}
+        for row in reported:
+            if row["refers_to"] != referral:
+                continue
+            key = ("intake", row["intake_id"])
+            point = points.setdefault(
+                key,
+                {"at": row["intake__created_at"], "source": "reported", "pain": 0},
+            )
+            point["pain"] = max(point["pain"], row["pain"])
+        for row in treated:
+            if referral not in REFERRAL_PATTERNS[row["muscle"]].referrals:
+                continue
+            key = ("note", row["treatment_note_id"])
+            point = points.setdefault(
+                key,
+                {
+                    "at": row["treatment_note__booking__start"],
+                    "source": "treated",
+                    "pain_before": 0,
+                    "pain_after": 0,
+                    "note": row["treatment_note_id"],
+                },
+            )
+            point["pain_before"] = max(point["pain_before"], row["pain_before"])
+            point["pain_after"] = max(point["pain_after"], row["pain_after"])
+        trends.append(
+            {
+                "referral": referral,
+                "label": Referral(referral).label,
+                "points": sorted(points.values(), key=lambda p: (p["at"], p["source"])),
+            }
+        )
+    return {"series": _series(reported, treated), "trends": trends}

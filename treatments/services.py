@@ -178,3 +178,25 @@ def delete_note(*, user, note: TreatmentNote) -> None:
     if note.is_signed:
         raise PermissionDenied(_locked_reason(note))
     note.delete()
+
+
+@transaction.atomic
+def save_draft(*, user, booking: Booking, treated_trigger_points=None, **soap) -> TreatmentNote:
+    """Save the note of `booking` as it stands while the therapist writes it: the first save
+    creates it (`create_note`'s checks), later ones edit it (`update_note`'s). Saving the same
+    content again changes nothing, so a screen may resend whatever it is not sure arrived (a
+    tablet that slept, a dropped connection). A signed note is locked (PermissionDenied)."""
+    therapist = _therapist(user)
+    # One draft save per booking at a time: two first saves never race to create.
+    locked = Booking.objects.select_for_update().filter(pk=booking.pk).first()
+    if locked is None or locked.therapist_id != therapist.pk:
+        raise ValidationError({"booking": [NO_SUCH_BOOKING]})
+    note = TreatmentNote.objects.filter(booking=locked).first()
+    if note is None:
+        return create_note(
+            user=user,
+            booking=locked,
+            treated_trigger_points=treated_trigger_points or (),
+            **soap,
+        )
+    return update_note(user=user, note=note, treated_trigger_points=treated_trigger_points, **soap)

@@ -1,7 +1,13 @@
-"""The Django admin: bookings by day and therapist; actions go through the services."""
+"""The Django admin: bookings by day and therapist, in clinic time; adding a booking and every
+action go through the services (same rules, history and notices as the API)."""
+
+from datetime import UTC, datetime
 
 from bookings.models import Booking
-from tests.bookings.conftest import book, local
+from notifications.models import Notice, NoticeKind
+from tests.bookings.conftest import TUESDAY_10, book, local
+
+ADMIN = "/admin/bookings/booking/"
 
 
 def test_changelist_with_filters_and_day_drilldown(world, client):
@@ -9,7 +15,7 @@ def test_changelist_with_filters_and_day_drilldown(world, client):
     client.force_login(world.admin)
 
     response = client.get(
-        "/admin/bookings/booking/",
+        ADMIN,
         {
             "start__day": 5,
             "start__month": 5,
@@ -21,7 +27,22 @@ def test_changelist_with_filters_and_day_drilldown(world, client):
     assert response.status_code == 200
     assert response.context["cl"].result_count == 1
     page = response.content.decode()
-    assert "May 5, 2026" in page or "2026-05-05" in page
+    assert "May 5, 2026" in page or "2026-05-05" in page or "5 May 2026" in page
+
+
+def test_times_are_the_clinics_with_the_zones_abbreviation(world, client):
+    booking = book(world)  # 10:00 in Toronto is 14:00 UTC
+    winter = book(world, start=local(2026, 12, 1, 10))
+    client.force_login(world.admin)
+
+    listing = client.get(ADMIN).content.decode()
+    change = client.get(f"{ADMIN}{booking.pk}/change/").content.decode()
+
+    assert "10:00 EDT" in listing and "10:00 EST" in listing
+    assert "14:00" not in listing
+    assert "Tue 5 May 2026, 10:00 EDT" in change
+    assert "at 2026-05-05 10:00 EDT" in str(booking)  # the title, as reminders show it
+    assert "2026-12-01 10:00 EST" in str(winter)
 
 
 def test_change_page_shows_history_inline(world, client):
@@ -29,37 +50,187 @@ def test_change_page_shows_history_inline(world, client):
     booking.events.create(actor=world.admin, from_status="requested", to_status="confirmed")
     client.force_login(world.admin)
 
-    response = client.get(f"/admin/bookings/booking/{booking.pk}/change/")
+    response = client.get(f"{ADMIN}{booking.pk}/change/")
 
     assert response.status_code == 200
     assert "requested" in response.content.decode()
 
 
-def test_confirm_and_cancel_actions_use_the_services(world, client):
+def add_form(world, day="2026-05-05", at="10:00", **extra):
+    data = {
+        "client": world.client_a.pk,
+        "therapist": world.therapist.pk,
+        "service": world.service.pk,
+        "room": "",
+        "start_0": day,
+        "start_1": at,
+        "notes": "Phoned in",
+    }
+    data.update(extra)
+    return data
+
+
+def test_the_admin_adds_a_booking_through_the_service(world, client):
+    client.force_login(world.admin)
+
+    assert client.get(f"{ADMIN}add/").status_code == 200
+    response = client.post(f"{ADMIN}add/", add_form(world))
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    booking = Booking.objects.get()
+    assert booking.start == TUESDAY_10  # typed in clinic time
+    assert booking.start.astimezone(UTC) == datetime(2026, 5, 5, 14, tzinfo=UTC)
+    assert booking.status == "requested"
+    assert booking.price == world.service.price
+    assert booking.created_by == world.admin
+    assert booking.events.get().reason == "Booked"
+    assert Notice.objects.filter(booking=booking, kind=NoticeKind.REQUEST_RECEIVED).exists()
+
+
+def test_the_admin_books_a_walk_in_inside_the_lead_time(world, client):
+    # 08:00 now, lead time two hours: a client could not book 09:00; the front desk can.
+    client.force_login(world.admin)
+
+    response = client.post(f"{ADMIN}add/", add_form(world, day="2026-05-04", at="09:00"))
+
+    assert response.status_code == 302
+    assert Booking.objects.get().start == local(2026, 5, 4, 9)
+
+
+def test_a_refused_booking_is_a_form_error(world, client):
+    client.force_login(world.admin)
+
+    outside = client.post(f"{ADMIN}add/", add_form(world, at="20:00"))
+    book(world, client=world.client_b)
+    taken = client.post(f"{ADMIN}add/", add_form(world))
+
+    assert outside.status_code == 200
+    assert outside.context["adminform"].form.errors
+    assert "working hours" in outside.content.decode()
+    assert taken.status_code == 200
+    assert "already booked" in taken.content.decode()
+    assert Booking.objects.count() == 1
+
+
+def test_a_time_that_does_not_exist_in_the_clinic_is_refused(world, client):
+    client.force_login(world.admin)
+    world.therapist.working_hours.create(weekday=6, start_time="01:00", end_time="05:00")
+
+    response = client.post(f"{ADMIN}add/", add_form(world, day="2027-03-14", at="02:30"))
+
+    assert response.status_code == 200
+    assert "interpreted in time zone America/Toronto" in response.content.decode()
+    assert not Booking.objects.exists()
+
+
+def test_confirm_action_uses_the_service(world, client):
     requested = book(world, status="requested")
-    other = book(world, status="requested", start=local(2026, 5, 6, 10))
     done = book(world, status="completed", start=local(2026, 5, 7, 10))
     client.force_login(world.admin)
 
     confirmed = client.post(
-        "/admin/bookings/booking/",
-        {"action": "confirm", "_selected_action": [requested.pk, done.pk]},
-        follow=True,
-    )
-    response = client.post(
-        "/admin/bookings/booking/",
-        {"action": "cancel", "_selected_action": [other.pk]},
-        follow=True,
+        ADMIN, {"action": "confirm", "_selected_action": [requested.pk, done.pk]}, follow=True
     )
 
     requested.refresh_from_db()
-    other.refresh_from_db()
     done.refresh_from_db()
     assert requested.status == "confirmed"
     assert requested.events.get().actor == world.admin
-    assert other.status == "cancelled" and other.cancel_reason == "By the clinic"
     assert done.status == "completed"
     assert "Cannot confirm a booking that is completed." in confirmed.content.decode()
     assert "1 booking(s) confirmed." in confirmed.content.decode()
-    assert response.status_code == 200
-    assert Booking.objects.count() == 3
+
+
+def test_cancel_asks_who_cancelled_and_why_first(world, client):
+    booking = book(world)
+    client.force_login(world.admin)
+
+    asked = client.post(ADMIN, {"action": "cancel", "_selected_action": [booking.pk]})
+    booking.refresh_from_db()
+    assert asked.status_code == 200
+    assert booking.status == "confirmed"
+    page = asked.content.decode()
+    assert "Who cancelled" in page and 'name="reason"' in page
+
+    unsaid = client.post(
+        ADMIN, {"action": "cancel", "_selected_action": [booking.pk], "apply": "1"}
+    )
+    booking.refresh_from_db()
+    assert unsaid.status_code == 200 and booking.status == "confirmed"
+
+    done = client.post(
+        ADMIN,
+        {
+            "action": "cancel",
+            "_selected_action": [booking.pk],
+            "apply": "1",
+            "initiated_by": "clinic",
+            "reason": "Therapist is ill",
+        },
+        follow=True,
+    )
+    booking.refresh_from_db()
+    assert "1 booking(s) cancelled." in done.content.decode()
+    assert booking.status == "cancelled"
+    assert booking.cancelled_by == "clinic" and booking.cancel_reason == "Therapist is ill"
+    assert not booking.late_cancellation
+    assert Notice.objects.filter(booking=booking, kind=NoticeKind.CANCELLATION).exists()
+
+
+def test_a_clients_phone_call_inside_the_window_is_a_late_cancellation(world, client):
+    booking = book(world, start=local(2026, 5, 4, 15))  # today: inside the 24-hour window
+    client.force_login(world.admin)
+
+    client.post(
+        ADMIN,
+        {
+            "action": "cancel",
+            "_selected_action": [booking.pk],
+            "apply": "1",
+            "initiated_by": "client",
+            "reason": "Called: sick",
+        },
+    )
+
+    booking.refresh_from_db()
+    assert booking.cancelled_by == "client" and booking.late_cancellation
+
+
+def test_check_in_complete_and_no_show_actions_follow_the_rules(world, client, frozen):
+    arriving = book(world, start=local(2026, 5, 4, 8, 15), client=world.client_a)
+    early = book(world, start=local(2026, 5, 4, 11), client=world.client_b)
+    client.force_login(world.admin)
+
+    checked = client.post(
+        ADMIN, {"action": "check_in", "_selected_action": [arriving.pk, early.pk]}, follow=True
+    )
+    arriving.refresh_from_db()
+    early.refresh_from_db()
+    assert arriving.status == "checked_in" and early.status == "confirmed"
+    assert "Check-in opens 30 minutes before the start" in checked.content.decode()
+
+    too_soon = client.post(ADMIN, {"action": "complete", "_selected_action": [arriving.pk]})
+    arriving.refresh_from_db()
+    assert too_soon.status_code == 302 and arriving.status == "checked_in"
+
+    frozen.move_to(local(2026, 5, 4, 11, 30))
+    client.post(ADMIN, {"action": "complete", "_selected_action": [arriving.pk]})
+    client.post(ADMIN, {"action": "no_show", "_selected_action": [early.pk]})
+    arriving.refresh_from_db()
+    early.refresh_from_db()
+    assert arriving.status == "completed"
+    assert early.status == "no_show"
+
+
+def test_the_admin_never_deletes_bookings(world, client):
+    booking = book(world)
+    client.force_login(world.admin)
+
+    assert client.post(f"{ADMIN}{booking.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert Booking.objects.filter(pk=booking.pk).exists()
+
+
+def test_a_therapist_without_admin_rights_cannot_open_the_admin(world, client):
+    client.force_login(world.therapist.user)
+
+    assert client.get(f"{ADMIN}add/").status_code == 302

@@ -2,8 +2,10 @@
 
 import pytest
 from django.test import Client as BrowserClient
+from django.utils import timezone
 
 from bookings.signals import announce as booking_changed
+from clinic.models import clinic_timezone
 from notifications.models import Reminder
 
 pytestmark = pytest.mark.django_db
@@ -56,3 +58,15 @@ def test_the_notice_admin_renders(browser, failed):
 def test_reminders_are_not_added_by_hand(browser, failed):
     assert browser.get("/admin/notifications/reminder/add/").status_code == 403
     assert Reminder.objects.count() == 2
+
+
+def test_reminders_show_clinic_time_with_the_zones_abbreviation(browser, failed):
+    local = timezone.localtime(failed.due_at, clinic_timezone())
+    start = timezone.localtime(failed.booking.start, clinic_timezone())
+
+    listing = browser.get("/admin/notifications/reminder/").content.decode()
+    notices = browser.get("/admin/notifications/notice/").content.decode()
+
+    assert f"{local:%H:%M %Z}" in listing
+    assert f"{start:%Y-%m-%d %H:%M %Z}" in listing  # the booking's title
+    assert f"{start:%Y-%m-%d %H:%M %Z}" in notices

@@ -1,8 +1,10 @@
+from datetime import UTC, datetime
+
 import pytest
 
 from clinic.models import Modality, Service
 from tests import factories
-from therapists.models import Therapist
+from therapists.models import Therapist, TimeOff
 
 
 @pytest.mark.parametrize(
@@ -130,3 +132,85 @@ def test_admin_deactivates_services_in_bulk(admin_client, db):
 
     assert response.status_code == 302
     assert [s.active for s in Service.objects.order_by("duration_minutes")] == [False, False]
+
+
+def test_working_hours_show_weekdays_by_name(admin_client, cast):
+    listing = admin_client.get("/admin/therapists/workinghours/").content.decode()
+    add = admin_client.get("/admin/therapists/workinghours/add/").content.decode()
+    mondays = admin_client.get("/admin/therapists/workinghours/?weekday=0")
+
+    assert "Monday" in listing and "Friday" in listing
+    assert '<option value="0">Monday</option>' in add
+    assert '<option value="6">Sunday</option>' in add
+    assert {h.weekday for h in mondays.context["cl"].result_list} == {0}
+    assert "Tess Monday 09:00-17:00" in str(cast.tess.working_hours.get(weekday=0))
+
+
+def test_working_hours_are_added_by_weekday_name(admin_client, cast):
+    response = admin_client.post(
+        "/admin/therapists/workinghours/add/",
+        {"therapist": cast.tess.pk, "weekday": "5", "start_time": "10:00", "end_time": "14:00"},
+    )
+
+    assert response.status_code == 302
+    assert cast.tess.working_hours.filter(weekday=5).exists()
+
+
+def test_time_off_is_typed_and_shown_in_clinic_time(admin_client, cast):
+    add = admin_client.get("/admin/therapists/timeoff/add/").content.decode()
+    response = admin_client.post(
+        "/admin/therapists/timeoff/add/",
+        {
+            "therapist": cast.tess.pk,
+            "start_0": "2026-07-06",
+            "start_1": "09:00",
+            "end_0": "2026-07-06",
+            "end_1": "13:00",
+            "reason": "Dentist",
+        },
+    )
+
+    assert "In clinic time (America/Toronto)" in add
+    assert response.status_code == 302
+    time_off = TimeOff.objects.get(therapist=cast.tess)
+    assert time_off.start == datetime(2026, 7, 6, 13, tzinfo=UTC)  # 09:00 EDT
+    listing = admin_client.get("/admin/therapists/timeoff/").content.decode()
+    assert "Mon 6 Jul 2026, 09:00 EDT" in listing
+    assert "2026-07-06 09:00 EDT to 2026-07-06 13:00 EDT" in str(time_off)
+    change = admin_client.get(f"/admin/therapists/timeoff/{time_off.pk}/change/").content.decode()
+    assert 'value="09:00:00"' in change or 'value="09:00"' in change
+
+
+def test_an_unknown_weekday_filter_lists_everything(admin_client, cast):
+    response = admin_client.get("/admin/therapists/workinghours/?weekday=9")
+
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == cast.tess.working_hours.count() * 2
+
+
+def test_time_off_in_the_admin_goes_through_the_service(admin_client, cast):
+    def post(start, end, url="/admin/therapists/timeoff/add/"):
+        return admin_client.post(
+            url,
+            {
+                "therapist": cast.tess.pk,
+                "start_0": "2026-07-06",
+                "start_1": start,
+                "end_0": "2026-07-06",
+                "end_1": end,
+                "reason": "Dentist",
+            },
+        )
+
+    assert post("09:00", "12:00").status_code == 302
+    overlap = post("11:00", "13:00")
+    backwards = post("13:00", "12:00")
+    existing = TimeOff.objects.get(therapist=cast.tess)
+    changed = post("08:00", "12:00", url=f"/admin/therapists/timeoff/{existing.pk}/change/")
+
+    assert overlap.status_code == 200 and "overlaps" in overlap.content.decode()
+    assert backwards.status_code == 200 and "after the start" in backwards.content.decode()
+    assert changed.status_code == 302
+    existing.refresh_from_db()
+    assert existing.start == datetime(2026, 7, 6, 12, tzinfo=UTC)  # 08:00 EDT
+    assert TimeOff.objects.filter(therapist=cast.tess).count() == 1

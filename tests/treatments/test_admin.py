@@ -2,11 +2,12 @@
 
 import pytest
 from django.test import Client as BrowserClient
+from django.utils import timezone
 
 from treatments import services
 from treatments.models import TreatmentNote
 
-from .conftest import write_note
+from .conftest import TORONTO, write_note
 
 pytestmark = pytest.mark.django_db
 
@@ -53,3 +54,16 @@ def test_nobody_writes_notes_in_the_admin(chart, browser, sign):
     note.refresh_from_db()
     assert note.plan == ""
     assert TreatmentNote.objects.filter(pk=note.pk).exists()
+
+
+def test_times_are_the_clinics_with_the_zones_abbreviation(chart, browser):
+    note = write_note(chart.visit, sign=True)
+    zone = timezone.localtime(note.signed_at, TORONTO).strftime("%Z")
+    signed = timezone.localtime(note.signed_at, TORONTO).strftime("%H:%M")
+
+    listing = browser.get(ADMIN).content.decode()
+    page = browser.get(f"{ADMIN}{note.pk}/change/").content.decode()
+
+    visit = timezone.localtime(chart.visit.start, TORONTO)
+    assert f"{visit:%H:%M} {visit:%Z}" in listing
+    assert f"{signed} {zone}" in page

@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from clients.models import Intake, ReportedTriggerPoint
 from tests import factories
+from treatments.selectors import pain_progress, trigger_point_progress
 
 from .conftest import TORONTO, as_user, point, write_note
 
@@ -185,3 +186,47 @@ def test_progress_takes_a_fixed_number_of_queries(chart):
     # token (with its user and their therapist profile), client, reported, treated, audit
     # entry (the clinic's time zone is cached per process by the middleware)
     assert len(seven_visits) == 5, [q["sql"] for q in seven_visits.captured_queries]
+
+
+def test_headache_neck_and_back_trends_across_visits(chart, history, django_assert_num_queries):
+    n1, n2, n3 = history["notes"]
+
+    with django_assert_num_queries(2):
+        progress = pain_progress(chart.carl)
+
+    trends = {t["referral"]: t for t in progress["trends"]}
+    assert list(trends) == ["headache", "neck", "back"]
+    assert trends["headache"]["label"] == "Headache"
+    # Intake points said "headache"; upper trapezius counts for headache and neck, levator
+    # scapulae for neck: the worst of each visit's points, before and after.
+    assert [
+        (p["source"], p.get("pain"), p.get("pain_before"), p.get("pain_after"))
+        for p in trends["headache"]["points"]
+    ] == [
+        ("reported", 7, None, None),
+        ("treated", None, 7, 4),
+        ("treated", None, 5, 3),
+        ("reported", 4, None, None),
+        ("treated", None, 3, 1),
+    ]
+    assert [(p["pain_before"], p["pain_after"]) for p in trends["neck"]["points"]] == [
+        (7, 4),
+        (5, 3),
+        (3, 1),
+    ]
+    assert [p["note"] for p in trends["neck"]["points"]] == [n1.pk, n2.pk, n3.pk]
+    assert trends["back"]["points"] == []
+    assert progress["series"] == trigger_point_progress(chart.carl)
+
+
+def test_progress_trends_stay_at_two_queries_however_long_the_history(
+    chart, django_assert_num_queries
+):
+    for day in (6, 7, 8, 9, 12, 13):
+        write_note(chart.book(day=day), points=[point(), point(muscle="quadratus_lumborum")])
+        intake(chart.carl, datetime(2026, 1, day, tzinfo=TORONTO), ("scalenes", "left", 3))
+
+    with django_assert_num_queries(2):
+        progress = pain_progress(chart.carl)
+
+    assert len({t["referral"]: t for t in progress["trends"]}["back"]["points"]) == 6

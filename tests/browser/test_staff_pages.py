@@ -1,0 +1,80 @@
+"""Every staff page in Chromium on a tablet: axe-core finds no serious or critical violation,
+and the reports page draws its charts."""
+
+import pytest
+import time_machine
+from playwright.sync_api import expect
+
+from tests.browser.conftest import assert_accessible
+from tests.factories import PASSWORD
+from tests.staff.conftest import NOW, build_clinic
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def desk(transactional_db):
+    with time_machine.travel(NOW, tick=True):
+        yield build_clinic()
+
+
+@pytest.fixture
+def tablet(browser):
+    context = browser.new_context(viewport={"width": 1024, "height": 768}, has_touch=True)
+    yield context.new_page()
+    context.close()
+
+
+def sign_in(page, site, username):
+    site.open(page, "/sign-in/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/staff/**")
+
+
+def test_every_front_desk_page_passes_axe(desk, site, tablet):
+    sign_in(tablet, site, "desk")
+    for path in (
+        "/staff/board/",
+        f"/staff/bookings/{desk.carls_visit.pk}/",
+        f"/staff/book/?therapist={desk.lina.pk}&date=2026-05-05&time=14:00&q=carl",
+        "/staff/week/",
+        "/staff/clients/?q=o",
+        f"/staff/clients/{desk.carl.pk}/",
+        f"/staff/clients/{desk.carl.pk}/progress/",
+        "/staff/schedules/",
+        f"/staff/schedules/{desk.tess.pk}/",
+        "/staff/referrals/?muscle=scalenes&side=bilateral",
+        "/staff/reports/?start=2026-04-20&end=2026-05-10",
+    ):
+        site.open(tablet, path)
+        assert_accessible(tablet)
+
+
+def test_every_therapist_page_passes_axe(desk, site, tablet):
+    sign_in(tablet, site, desk.tess.user.username)
+    for path in (
+        "/staff/today/",
+        "/staff/week/",
+        f"/staff/clients/{desk.dana.pk}/",
+        f"/staff/schedules/{desk.tess.pk}/",
+    ):
+        site.open(tablet, path)
+        assert_accessible(tablet)
+
+
+def test_the_reports_page_draws_its_charts(desk, site, tablet):
+    sign_in(tablet, site, "desk")
+    site.open(tablet, "/staff/reports/?start=2026-04-20&end=2026-05-10&period=week")
+
+    charts = tablet.locator("svg.chart")
+    expect(charts).to_have_count(4)
+    for index in range(4):
+        box = charts.nth(index).bounding_box()
+        assert box and box["width"] > 300 and box["height"] > 50
+    expect(tablet.get_by_role("img", name="Revenue by service")).to_be_visible()
+    expect(tablet.locator("svg.chart .chart__bar")).not_to_have_count(0)
+    with tablet.expect_download() as download:
+        tablet.get_by_role("link", name="Download CSV").click()
+    assert download.value.suggested_filename.endswith(".csv")

@@ -136,8 +136,21 @@ def test_two_real_workers_and_racing_dispatchers_send_each_reminder_exactly_once
     assert not celery_app.conf.task_always_eager
     celery_app.control.purge()
     with (
-        start_worker(celery_app, pool="solo", perform_ping_check=False, hostname="one@test"),
-        start_worker(celery_app, pool="solo", perform_ping_check=False, hostname="two@test"),
+        # A loaded machine can take more than the default 10 s to finish the last task.
+        start_worker(
+            celery_app,
+            pool="solo",
+            perform_ping_check=False,
+            hostname="one@test",
+            shutdown_timeout=60,
+        ),
+        start_worker(
+            celery_app,
+            pool="solo",
+            perform_ping_check=False,
+            hostname="two@test",
+            shutdown_timeout=60,
+        ),
     ):
         for _ in range(2):
             tasks.send_reminders.delay(claimed, str(token))

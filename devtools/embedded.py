@@ -393,7 +393,9 @@ def run_stack(port: str) -> int:
         _write_run_file(port, children)
         base = f"http://127.0.0.1:{port}"
         print(
-            f"\n[kneadly] API        {base}/api/v1/\n"
+            f"\n[kneadly] Clinic     {base}/  (book online; clients' accounts)\n"
+            f"[kneadly] Staff      {base}/staff/  (therapists' day and charts; front desk)\n"
+            f"[kneadly] API        {base}/api/v1/\n"
             f"[kneadly] Swagger UI {base}/api/docs/\n"
             f"[kneadly] Admin      {base}/admin/\n"
             f"[kneadly] Demo logins (demo only): admin / therapist tess / client carl, "

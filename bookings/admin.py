@@ -6,12 +6,20 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
+from django.db import models
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 
-from bookings import services
+from bookings import schedule, services
 from bookings.models import Booking, BookingEvent, BookingSeries, CancelledBy, Room
 from clinic.errors import DomainError
 from clinic.models import Clinic
+from therapists import services as therapist_services
+from therapists.admin import TimeOffForm, WeekdayFilter, WorkingHoursForm
+from therapists.models import TimeOff, Weekday, WorkingHours
 
 
 class BookingEventInline(admin.TabularInline):
@@ -272,3 +280,167 @@ class BookingSeriesAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+# --- Working hours and time off: every change that can strand a booking is guarded ---------
+
+
+class AffectedBookingsForm(forms.ModelForm):
+    """A change of hours or time off goes through `bookings.schedule` (the API's guard): one
+    that would leave booked clients outside the schedule is a form error listing them, until
+    the admin chooses to keep them or to cancel them for the clinic (each client is told)."""
+
+    actor = None  # the signed-in admin, set by ScheduleAdmin.get_form
+    affected_bookings = forms.ChoiceField(
+        label="Affected bookings",
+        choices=[("", "Refuse the change if it strands a booking"), *schedule.Decision.choices],
+        required=False,
+        help_text="What to do with future bookings this change leaves outside the schedule.",
+    )
+    cancel_reason = forms.CharField(
+        label="Cancellation reason",
+        max_length=300,
+        required=False,
+        help_text="Told to each client whose booking the clinic cancels (else the problem).",
+    )
+    change = None  # the ScheduleChange, once saved
+
+    def write(self, decision: dict):
+        raise NotImplementedError
+
+    def _post_clean(self):
+        if self.errors:
+            return
+        decision = {
+            "affected_bookings": self.cleaned_data.get("affected_bookings") or None,
+            "cancel_reason": self.cleaned_data.get("cancel_reason", ""),
+            "actor": self.actor,
+        }
+        try:
+            self.change = self.write(decision)
+        except schedule.StrandedBookings as exc:
+            self.add_error(None, str(exc).split(" Send ")[0])
+            self.add_error("affected_bookings", [_affected_line(a) for a in exc.affected])
+        except ValidationError as exc:
+            refused = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
+            for name, said in refused.items():
+                self.add_error(name if name in self.fields else None, said)
+        except DomainError as exc:
+            self.add_error(None, str(exc))
+        else:
+            if isinstance(self.change.result, models.Model):
+                self.instance = self.change.result
+
+    def save(self, commit=True):
+        return self.instance  # saved by the schedule guard
+
+
+def _affected_line(item) -> str:
+    booking = item.booking
+    start = date_format(timezone.localtime(booking.start), "DATETIME_FORMAT")
+    outcome = f" [{schedule.Outcome(item.outcome).label}]" if item.outcome else ""
+    return (
+        f"#{booking.pk} {start}, {booking.client.full_name}, {booking.service.name}: "
+        f"{item.explanation}{outcome}"
+    )
+
+
+class GuardedWorkingHoursForm(AffectedBookingsForm, WorkingHoursForm):
+    remove = forms.BooleanField(
+        label="Remove these hours", required=False, help_text="Instead of saving a change."
+    )
+
+    class Meta(WorkingHoursForm.Meta):
+        pass
+
+    def write(self, decision):
+        data = {k: self.cleaned_data[k] for k in ("weekday", "start_time", "end_time")}
+        if self.instance.pk is None:  # new hours strand nobody
+            hours = therapist_services.add_working_hours(self.cleaned_data["therapist"], **data)
+            return schedule.ScheduleChange(hours)
+        if self.cleaned_data.get("remove"):
+            return schedule.delete_working_hours(self.instance, **decision)
+        return schedule.update_working_hours(self.instance, changes=data, **decision)
+
+
+class GuardedTimeOffForm(AffectedBookingsForm, TimeOffForm):
+    class Meta(TimeOffForm.Meta):
+        pass
+
+    def write(self, decision):
+        data = {k: self.cleaned_data[k] for k in ("start", "end", "reason")}
+        if self.instance.pk is None:
+            therapist = self.cleaned_data["therapist"]
+            return schedule.add_time_off(therapist, **data, **decision)
+        return schedule.update_time_off(self.instance, changes=data, **decision)
+
+
+class ScheduleAdmin(admin.ModelAdmin):
+    """Saves through the form's guarded call; reports the bookings it kept or cancelled."""
+
+    list_select_related = ["therapist"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        form.actor = request.user
+        return form
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["therapist"] if obj is not None else []  # a row stays with its therapist
+
+    def save_model(self, request, obj, form, change):
+        for item in form.change.affected:
+            self.message_user(request, _affected_line(item), messages.WARNING)
+
+    def save_related(self, request, form, formsets, change):
+        pass
+
+    def log_change(self, request, obj, message):
+        if obj.pk is not None:  # removed working hours have no row left to log against
+            super().log_change(request, obj, message)
+
+
+@admin.register(WorkingHours)
+class WorkingHoursAdmin(ScheduleAdmin):
+    form = GuardedWorkingHoursForm
+    list_display = ["therapist", "weekday_name", "start_time", "end_time"]
+    list_filter = [WeekdayFilter, "therapist"]
+    ordering = ["therapist", "weekday", "start_time"]
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        return fields if obj is not None else [f for f in fields if f != "remove"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["exclude"] = ["remove"]
+        return super().get_form(request, obj, change, **kwargs)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # "Remove these hours" on the change form, through the guard
+
+    def response_change(self, request, obj):
+        if obj.pk is None:
+            self.message_user(request, "The working hours were removed.", messages.SUCCESS)
+            return HttpResponseRedirect(reverse("admin:therapists_workinghours_changelist"))
+        return super().response_change(request, obj)
+
+    @admin.display(description="Weekday", ordering="weekday")
+    def weekday_name(self, hours):
+        return Weekday(hours.weekday).label
+
+
+@admin.register(TimeOff)
+class TimeOffAdmin(ScheduleAdmin):
+    form = GuardedTimeOffForm
+    list_display = ["therapist", "start", "end", "reason"]
+    list_filter = ["therapist", ("start", admin.DateFieldListFilter)]
+    search_fields = ["therapist__display_name", "reason"]
+    date_hierarchy = "start"
+
+    def delete_model(self, request, obj):
+        therapist_services.delete_time_off(obj)  # removing time off strands nobody
+
+    def delete_queryset(self, request, queryset):
+        for time_off in queryset:
+            therapist_services.delete_time_off(time_off)

@@ -234,3 +234,141 @@ def test_a_therapist_without_admin_rights_cannot_open_the_admin(world, client):
     client.force_login(world.therapist.user)
 
     assert client.get(f"{ADMIN}add/").status_code == 302
+
+
+def time_off_form(world, day="2026-05-05", start="09:00", end="12:00", **extra):
+    return {
+        "therapist": world.therapist.pk,
+        "start_0": day,
+        "start_1": start,
+        "end_0": day,
+        "end_1": end,
+        "reason": "Dentist",
+        "affected_bookings": "",
+        "cancel_reason": "",
+        **extra,
+    }
+
+
+TIME_OFF = "/admin/therapists/timeoff/"
+HOURS = "/admin/therapists/workinghours/"
+
+
+def test_time_off_over_a_booking_in_the_admin_is_refused_listing_it(world, client):
+    from therapists.models import TimeOff
+
+    booking = book(world)  # Tuesday 10:00
+    client.force_login(world.admin)
+
+    refused = client.post(f"{TIME_OFF}add/", time_off_form(world))
+
+    page = refused.content.decode()
+    assert refused.status_code == 200
+    assert f"#{booking.pk} " in page and world.client_a.full_name in page
+    assert "The therapist is away then." in page
+    assert not TimeOff.objects.exists()
+    booking.refresh_from_db()
+    assert booking.status == "confirmed"
+
+
+def test_time_off_with_cancel_cancels_the_booking_for_the_clinic(world, client):
+    booking = book(world)
+    client.force_login(world.admin)
+
+    response = client.post(
+        f"{TIME_OFF}add/",
+        time_off_form(world, affected_bookings="cancel", cancel_reason="Tess is ill"),
+        follow=True,
+    )
+
+    booking.refresh_from_db()
+    assert response.status_code == 200
+    assert booking.status == "cancelled"
+    assert booking.cancelled_by == "clinic"
+    assert booking.cancel_reason == "Tess is ill"
+    assert f"#{booking.pk} " in response.content.decode()  # the message lists what happened
+    assert Notice.objects.filter(booking=booking, kind=NoticeKind.CANCELLATION).exists()
+
+
+def test_time_off_with_keep_keeps_the_booking(world, client):
+    from therapists.models import TimeOff
+
+    booking = book(world)
+    client.force_login(world.admin)
+
+    response = client.post(f"{TIME_OFF}add/", time_off_form(world, affected_bookings="keep"))
+
+    booking.refresh_from_db()
+    assert response.status_code == 302
+    assert booking.status == "confirmed"
+    assert TimeOff.objects.filter(therapist=world.therapist).count() == 1
+
+
+def test_moving_time_off_onto_a_booking_is_guarded_too(world, client):
+    from therapists.models import TimeOff
+
+    booking = book(world)
+    client.force_login(world.admin)
+    added = client.post(f"{TIME_OFF}add/", time_off_form(world, start="13:00", end="15:00"))
+    assert added.status_code == 302
+    time_off = TimeOff.objects.get()
+
+    moved = client.post(f"{TIME_OFF}{time_off.pk}/change/", time_off_form(world, end="15:00"))
+
+    assert moved.status_code == 200 and f"#{booking.pk} " in moved.content.decode()
+    time_off.refresh_from_db()
+    assert time_off.start == local(2026, 5, 5, 13)
+    assert client.post(f"{TIME_OFF}{time_off.pk}/delete/", {"post": "yes"}).status_code == 302
+    assert not TimeOff.objects.exists()
+
+
+def hours_form(hours, start="09:00", end="17:00", **extra):
+    return {
+        "weekday": hours.weekday,
+        "start_time": start,
+        "end_time": end,
+        "affected_bookings": "",
+        "cancel_reason": "",
+        **extra,
+    }
+
+
+def test_shortening_or_removing_hours_in_the_admin_is_guarded(world, client):
+    booking = book(world)  # Tuesday 10:00-11:00
+    hours = world.therapist.working_hours.get(weekday=1)
+    client.force_login(world.admin)
+    url = f"{HOURS}{hours.pk}/change/"
+
+    shortened = client.post(url, hours_form(hours, start="12:00"))
+    removed = client.post(url, hours_form(hours, remove="on"))
+    deleted = client.post(f"{HOURS}{hours.pk}/delete/", {"post": "yes"})
+
+    for refused in (shortened, removed):
+        assert refused.status_code == 200 and f"#{booking.pk} " in refused.content.decode()
+    assert deleted.status_code == 403
+    hours.refresh_from_db()
+    assert hours.start_time.hour == 9
+
+    kept = client.post(url, hours_form(hours, remove="on", affected_bookings="keep"))
+
+    assert kept.status_code == 302
+    assert not world.therapist.working_hours.filter(pk=hours.pk).exists()
+    booking.refresh_from_db()
+    assert booking.status == "confirmed"
+
+
+def test_hours_are_added_on_their_own_page(world, client):
+    client.force_login(world.admin)
+
+    response = client.post(
+        f"{HOURS}add/",
+        {"therapist": world.therapist.pk, "weekday": 6, "start_time": "10:00", "end_time": "14:00"},
+    )
+    overlap = client.post(
+        f"{HOURS}add/",
+        {"therapist": world.therapist.pk, "weekday": 6, "start_time": "13:00", "end_time": "15:00"},
+    )
+
+    assert response.status_code == 302
+    assert world.therapist.working_hours.filter(weekday=6).count() == 1
+    assert overlap.status_code == 200 and "overlap" in overlap.content.decode()

@@ -18,8 +18,15 @@ from bookings.models import Booking, BookingEvent, BookingSeries, CancelledBy, R
 from clinic.errors import DomainError
 from clinic.models import Clinic
 from therapists import services as therapist_services
-from therapists.admin import TimeOffForm, WeekdayFilter, WorkingHoursForm
-from therapists.models import TimeOff, Weekday, WorkingHours
+from therapists.admin import (
+    TherapistAdmin,
+    TherapistForm,
+    TimeOffForm,
+    WeekdayFilter,
+    WorkingHoursForm,
+)
+from therapists.models import Therapist, TimeOff, Weekday, WorkingHours
+from therapists.services import PROFILE_FIELDS
 
 
 class BookingEventInline(admin.TabularInline):
@@ -444,3 +451,62 @@ class TimeOffAdmin(ScheduleAdmin):
     def delete_queryset(self, request, queryset):
         for time_off in queryset:
             therapist_services.delete_time_off(time_off)
+
+
+# --- The therapist's profile: deactivating them, dropping a service, a licence ending early --
+
+
+class GuardedTherapistForm(AffectedBookingsForm, TherapistForm):
+    """A new therapist strands nobody (saved as the admin always did); a change of an existing
+    one goes through `schedule.update_therapist`, guarded like hours and time off."""
+
+    class Meta(TherapistForm.Meta):
+        pass
+
+    def _post_clean(self):
+        if self.instance.pk is None:
+            forms.ModelForm._post_clean(self)
+        else:
+            super()._post_clean()
+
+    def write(self, decision):
+        changes = {k: self.cleaned_data[k] for k in PROFILE_FIELDS if k in self.cleaned_data}
+        if "services" in self.cleaned_data:
+            changes["services"] = list(self.cleaned_data["services"])
+        return schedule.update_therapist(self.instance, changes=changes, **decision)
+
+    def save(self, commit=True):
+        if self.change is None:  # adding: the ModelForm's own save
+            return forms.ModelForm.save(self, commit)
+        return self.instance
+
+
+admin.site.unregister(Therapist)
+
+
+@admin.register(Therapist)
+class GuardedTherapistAdmin(TherapistAdmin):
+    form = GuardedTherapistForm
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        form.actor = request.user
+        return form
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        return [*fields, "user"] if obj is not None else fields  # the login stays
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        for item in form.change.affected:
+            self.message_user(request, _affected_line(item), messages.WARNING)
+
+    def save_related(self, request, form, formsets, change):
+        if not change:
+            super().save_related(request, form, formsets, change)
+            return
+        for formset in formsets:  # read-only rows: nothing changes, the change message reads them
+            self.save_formset(request, form, formset, change)

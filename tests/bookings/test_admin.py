@@ -372,3 +372,56 @@ def test_hours_are_added_on_their_own_page(world, client):
     assert response.status_code == 302
     assert world.therapist.working_hours.filter(weekday=6).count() == 1
     assert overlap.status_code == 200 and "overlap" in overlap.content.decode()
+
+
+def therapist_form(therapist, **extra):
+    data = {
+        "display_name": therapist.display_name,
+        "bio": "",
+        "photo_url": "",
+        "license_number": "",
+        "license_expires_on": "",
+        "modalities": list(therapist.modalities),
+        "services": [s.pk for s in therapist.services.all()],
+        "active": "on",
+        "email_booking_notices": "on",
+        "affected_bookings": "",
+        "cancel_reason": "",
+    }
+    for prefix in ("working_hours", "time_off"):
+        data.update({f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0})
+    data.update(extra)
+    return data
+
+
+def test_deactivating_a_booked_therapist_in_the_admin_is_guarded(world, client):
+    booking = book(world)
+    client.force_login(world.admin)
+    url = f"/admin/therapists/therapist/{world.therapist.pk}/change/"
+
+    refused = client.post(url, therapist_form(world.therapist, active=""))
+    world.therapist.refresh_from_db()
+    assert refused.status_code == 200 and f"#{booking.pk} " in refused.content.decode()
+    assert world.therapist.active
+
+    cancelled = client.post(
+        url, therapist_form(world.therapist, active="", affected_bookings="cancel")
+    )
+
+    assert cancelled.status_code == 302
+    world.therapist.refresh_from_db()
+    booking.refresh_from_db()
+    assert not world.therapist.active
+    assert booking.status == "cancelled" and booking.cancelled_by == "clinic"
+
+
+def test_a_therapists_profile_still_saves_when_it_strands_nobody(world, client):
+    client.force_login(world.admin)
+    url = f"/admin/therapists/therapist/{world.therapist.pk}/change/"
+
+    response = client.post(url, therapist_form(world.therapist, bio="Deep tissue for runners."))
+
+    assert response.status_code == 302
+    world.therapist.refresh_from_db()
+    assert world.therapist.bio == "Deep tissue for runners."
+    assert world.therapist.services.count() == 1

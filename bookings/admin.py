@@ -15,8 +15,10 @@ from django.utils.formats import date_format
 
 from bookings import schedule, services
 from bookings.models import Booking, BookingEvent, BookingSeries, CancelledBy, Room
+from clinic.admin import ServiceAdmin
 from clinic.errors import DomainError
-from clinic.models import Clinic
+from clinic.models import Clinic, Service
+from clinic.services import SERVICE_FIELDS
 from therapists import services as therapist_services
 from therapists.admin import (
     TherapistAdmin,
@@ -241,14 +243,6 @@ class BookingAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-
-@admin.register(Room)
-class RoomAdmin(admin.ModelAdmin):
-    list_display = ["name", "active", "created_at"]
-    list_filter = ["active", "services"]
-    search_fields = ["name"]
-    filter_horizontal = ["services"]
 
 
 class SeriesBookingInline(admin.TabularInline):
@@ -510,3 +504,83 @@ class GuardedTherapistAdmin(TherapistAdmin):
             return
         for formset in formsets:  # read-only rows: nothing changes, the change message reads them
             self.save_formset(request, form, formset, change)
+
+
+# --- The catalogue and the rooms: a service taken out of use, a room closed ----------------
+
+
+class GuardedServiceForm(AffectedBookingsForm):
+    """Services are added and changed through `bookings.schedule` (deactivating one must not
+    strand anyone; while rooms are in use an active service needs a room that suits it)."""
+
+    class Meta:
+        model = Service
+        fields = sorted(SERVICE_FIELDS)
+
+    def write(self, decision):
+        data = {k: self.cleaned_data[k] for k in SERVICE_FIELDS if k in self.cleaned_data}
+        if self.instance.pk is None:
+            return schedule.ScheduleChange(schedule.create_service(**data))
+        return schedule.update_service(self.instance, changes=data, **decision)
+
+
+admin.site.unregister(Service)
+
+
+@admin.register(Service)
+class GuardedServiceAdmin(ScheduleAdmin, ServiceAdmin):
+    form = GuardedServiceForm
+    list_select_related = []
+
+    def get_readonly_fields(self, request, obj=None):
+        return []
+
+    @admin.action(description="Deactivate selected services (refused if it strands bookings)")
+    def deactivate(self, request, queryset):
+        done = 0
+        for service in queryset:
+            try:
+                schedule.update_service(service, changes={"active": False}, actor=request.user)
+                done += 1
+            except schedule.StrandedBookings as exc:
+                lines = "; ".join(_affected_line(a) for a in exc.affected)
+                self.message_user(
+                    request,
+                    f"{service}: not deactivated, it would strand {lines}. Open the service to "
+                    "keep or cancel them.",
+                    messages.ERROR,
+                )
+            except (ValidationError, DomainError) as exc:
+                said = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+                self.message_user(request, f"{service}: {said}", messages.ERROR)
+        if done:
+            self.message_user(request, f"{done} service(s) deactivated.", messages.SUCCESS)
+
+
+class GuardedRoomForm(AffectedBookingsForm):
+    """Rooms through `bookings.schedule`: a room closed or no longer suiting a service moves
+    its bookings to a free suitable room, else they are affected (keep / cancel)."""
+
+    class Meta:
+        model = Room
+        fields = ["name", "active", "services"]
+
+    def write(self, decision):
+        data = {k: self.cleaned_data[k] for k in ("name", "active", "services")}
+        data["services"] = list(data["services"])
+        if self.instance.pk is None:
+            return schedule.create_room(**data, **decision)
+        return schedule.update_room(self.instance, changes=data, **decision)
+
+
+@admin.register(Room)
+class RoomAdmin(ScheduleAdmin):
+    form = GuardedRoomForm
+    list_display = ["name", "active", "created_at"]
+    list_filter = ["active", "services"]
+    search_fields = ["name"]
+    filter_horizontal = ["services"]
+    list_select_related = []
+
+    def get_readonly_fields(self, request, obj=None):
+        return []

@@ -425,3 +425,63 @@ def test_a_therapists_profile_still_saves_when_it_strands_nobody(world, client):
     world.therapist.refresh_from_db()
     assert world.therapist.bio == "Deep tissue for runners."
     assert world.therapist.services.count() == 1
+
+
+def service_form(service, **extra):
+    return {
+        "name": service.name,
+        "modality": service.modality,
+        "duration_minutes": service.duration_minutes,
+        "buffer_minutes": service.buffer_minutes,
+        "price": service.price,
+        "description": "",
+        "active": "on",
+        "affected_bookings": "",
+        "cancel_reason": "",
+        **extra,
+    }
+
+
+def test_deactivating_a_booked_service_in_the_admin_is_guarded(world, client):
+    booking = book(world)
+    client.force_login(world.admin)
+    url = f"/admin/clinic/service/{world.service.pk}/change/"
+
+    refused = client.post(url, service_form(world.service, active=""))
+    action = client.post(
+        "/admin/clinic/service/",
+        {"action": "deactivate", "_selected_action": [world.service.pk]},
+        follow=True,
+    )
+    world.service.refresh_from_db()
+    assert refused.status_code == 200 and f"#{booking.pk} " in refused.content.decode()
+    assert "not deactivated" in action.content.decode()
+    assert world.service.active
+
+    kept = client.post(url, service_form(world.service, active="", affected_bookings="keep"))
+
+    world.service.refresh_from_db()
+    booking.refresh_from_db()
+    assert kept.status_code == 302
+    assert not world.service.active and booking.status == "confirmed"
+
+
+def test_rooms_in_the_admin_go_through_the_schedule(world, client):
+    from bookings.models import Room
+
+    booking = book(world)
+    client.force_login(world.admin)
+    form = {"name": "Room 1", "active": "on", "services": [world.service.pk]}
+
+    added = client.post("/admin/bookings/room/add/", {**form, "affected_bookings": ""})
+    room = Room.objects.get()
+    Room.objects.create(name="Room 2")  # in use, suiting no service
+    booking.refresh_from_db()
+    closed = client.post(f"/admin/bookings/room/{room.pk}/change/", {**form, "active": ""})
+
+    assert added.status_code == 302
+    assert booking.room_id == room.pk  # the booking made before took the new room
+    assert closed.status_code == 200  # no active service may be left without a room
+    assert "every active service needs an active room" in closed.content.decode()
+    room.refresh_from_db()
+    assert room.active

@@ -15,10 +15,10 @@ from django.utils.formats import date_format
 
 from bookings import schedule, services
 from bookings.models import Booking, BookingEvent, BookingSeries, CancelledBy, Room
-from clinic.admin import ServiceAdmin
+from clinic.admin import ClinicAdmin, ServiceAdmin
 from clinic.errors import DomainError
 from clinic.models import Clinic, Service
-from clinic.services import SERVICE_FIELDS
+from clinic.services import CLINIC_FIELDS, SERVICE_FIELDS
 from therapists import services as therapist_services
 from therapists.admin import (
     TherapistAdmin,
@@ -584,3 +584,55 @@ class RoomAdmin(ScheduleAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return []
+
+
+# --- The clinic's settings: a new time zone moves every therapist's hours against bookings --
+
+
+LOOK_FIELDS = ["brand_colour"]
+
+
+class GuardedClinicForm(AffectedBookingsForm):
+    """The settings through `schedule.update_clinic` (`clinic.services.update_clinic`'s rules;
+    a time zone change that strands bookings is refused until kept or cancelled); the
+    look of the pages (`brand_colour`), which binds no booking, is saved beside it."""
+
+    class Meta:
+        model = Clinic
+        fields = [f.name for f in Clinic._meta.fields if f.name in {*CLINIC_FIELDS, *LOOK_FIELDS}]
+
+    def write(self, decision):
+        changes = {k: v for k, v in self.cleaned_data.items() if k in CLINIC_FIELDS}
+        if self.instance.pk is None:  # the row is made once, by the first admin
+            forms.ModelForm._post_clean(self)
+            return schedule.ScheduleChange(self.instance)
+        change = schedule.update_clinic(changes=changes, **decision)
+        rest = [k for k in LOOK_FIELDS if k in self.cleaned_data]
+        for name in rest:
+            setattr(change.result, name, self.cleaned_data[name])
+        if rest:
+            change.result.save(update_fields=rest)
+        return change
+
+    def save(self, commit=True):
+        if self.instance.pk is None:
+            return forms.ModelForm.save(self, commit)
+        return self.instance
+
+
+admin.site.unregister(Clinic)
+
+
+@admin.register(Clinic)
+class GuardedClinicAdmin(ScheduleAdmin, ClinicAdmin):
+    form = GuardedClinicForm
+    list_select_related = []
+
+    def get_readonly_fields(self, request, obj=None):
+        return []
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.save()
+            return
+        super().save_model(request, obj, form, change)

@@ -485,3 +485,50 @@ def test_rooms_in_the_admin_go_through_the_schedule(world, client):
     assert "every active service needs an active room" in closed.content.decode()
     room.refresh_from_db()
     assert room.active
+
+
+def clinic_form(clinic, **extra):
+    data = {
+        name: getattr(clinic, name)
+        for name in (
+            "name",
+            "address",
+            "phone",
+            "email",
+            "timezone",
+            "cancellation_window_hours",
+            "slot_interval_minutes",
+            "min_lead_time_minutes",
+            "booking_horizon_days",
+            "note_overdue_hours",
+            "waitlist_hold_minutes",
+            "check_in_opens_minutes",
+            "brand_colour",
+        )
+    }
+    data["reminder_offsets_hours"] = ",".join(str(h) for h in clinic.reminder_offsets_hours)
+    data.update({"affected_bookings": "", "cancel_reason": "", **extra})
+    return data
+
+
+def test_a_new_time_zone_in_the_admin_is_guarded(world, client):
+    from clinic.models import Clinic
+
+    booking = book(world)  # 10:00 in Toronto is 23:00 in Tokyo: outside the hours
+    client.force_login(world.admin)
+    url = "/admin/clinic/clinic/1/change/"
+
+    refused = client.post(url, clinic_form(world.clinic, timezone="Asia/Tokyo"))
+    assert refused.status_code == 200 and f"#{booking.pk} " in refused.content.decode()
+    assert Clinic.get().timezone == "America/Toronto"
+
+    kept = client.post(
+        url,
+        clinic_form(
+            world.clinic, timezone="Asia/Tokyo", affected_bookings="keep", brand_colour="#123456"
+        ),
+    )
+
+    assert kept.status_code == 302
+    clinic = Clinic.get()
+    assert clinic.timezone == "Asia/Tokyo" and clinic.brand_colour == "#123456"

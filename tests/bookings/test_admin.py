@@ -532,3 +532,22 @@ def test_a_new_time_zone_in_the_admin_is_guarded(world, client):
     assert kept.status_code == 302
     clinic = Clinic.get()
     assert clinic.timezone == "Asia/Tokyo" and clinic.brand_colour == "#123456"
+
+
+def test_an_admin_signed_in_with_two_factor_cancels_for_the_clinic(world, client, frozen):
+    from tests import factories
+    from tests.clinic.test_two_factor import admin_login, code, enrol
+
+    booking = book(world)
+    secret, _ = enrol(factories.api_as(world.admin), frozen)
+    signed_in = admin_login(client, world.admin.username, otp_token=code(secret))
+    assert signed_in.status_code == 302 and client.get(ADMIN).status_code == 200
+
+    refused = client.post(f"{TIME_OFF}add/", time_off_form(world))
+    cancelled = client.post(f"{TIME_OFF}add/", time_off_form(world, affected_bookings="cancel"))
+
+    assert refused.status_code == 200 and f"#{booking.pk} " in refused.content.decode()
+    assert cancelled.status_code == 302
+    booking.refresh_from_db()
+    assert booking.status == "cancelled" and booking.cancelled_by == "clinic"
+    assert booking.cancel_reason == "The therapist is away then."

@@ -6,12 +6,29 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
+from django.db import models
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 
-from bookings import services
+from bookings import schedule, services
 from bookings.models import Booking, BookingEvent, BookingSeries, CancelledBy, Room
+from clinic.admin import ClinicAdmin, ServiceAdmin
 from clinic.errors import DomainError
-from clinic.models import Clinic
+from clinic.models import Clinic, Service
+from clinic.services import CLINIC_FIELDS, SERVICE_FIELDS
+from therapists import services as therapist_services
+from therapists.admin import (
+    TherapistAdmin,
+    TherapistForm,
+    TimeOffForm,
+    WeekdayFilter,
+    WorkingHoursForm,
+)
+from therapists.models import Therapist, TimeOff, Weekday, WorkingHours
+from therapists.services import PROFILE_FIELDS
 
 
 class BookingEventInline(admin.TabularInline):
@@ -228,14 +245,6 @@ class BookingAdmin(admin.ModelAdmin):
         return False
 
 
-@admin.register(Room)
-class RoomAdmin(admin.ModelAdmin):
-    list_display = ["name", "active", "created_at"]
-    list_filter = ["active", "services"]
-    search_fields = ["name"]
-    filter_horizontal = ["services"]
-
-
 class SeriesBookingInline(admin.TabularInline):
     model = Booking
     fields = ["start", "status", "room"]
@@ -272,3 +281,358 @@ class BookingSeriesAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+# --- Working hours and time off: every change that can strand a booking is guarded ---------
+
+
+class AffectedBookingsForm(forms.ModelForm):
+    """A change of hours or time off goes through `bookings.schedule` (the API's guard): one
+    that would leave booked clients outside the schedule is a form error listing them, until
+    the admin chooses to keep them or to cancel them for the clinic (each client is told)."""
+
+    actor = None  # the signed-in admin, set by ScheduleAdmin.get_form
+    affected_bookings = forms.ChoiceField(
+        label="Affected bookings",
+        choices=[("", "Refuse the change if it strands a booking"), *schedule.Decision.choices],
+        required=False,
+        help_text="What to do with future bookings this change leaves outside the schedule.",
+    )
+    cancel_reason = forms.CharField(
+        label="Cancellation reason",
+        max_length=300,
+        required=False,
+        help_text="Told to each client whose booking the clinic cancels (else the problem).",
+    )
+    change = None  # the ScheduleChange, once saved
+
+    def write(self, decision: dict):
+        raise NotImplementedError
+
+    def _post_clean(self):
+        if self.errors:
+            return
+        decision = {
+            "affected_bookings": self.cleaned_data.get("affected_bookings") or None,
+            "cancel_reason": self.cleaned_data.get("cancel_reason", ""),
+            "actor": self.actor,
+        }
+        try:
+            self.change = self.write(decision)
+        except schedule.StrandedBookings as exc:
+            self.add_error(None, str(exc).split(" Send ")[0])
+            self.add_error("affected_bookings", [_affected_line(a) for a in exc.affected])
+        except ValidationError as exc:
+            refused = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
+            for name, said in refused.items():
+                self.add_error(name if name in self.fields else None, said)
+        except DomainError as exc:
+            self.add_error(None, str(exc))
+        else:
+            if isinstance(self.change.result, models.Model):
+                self.instance = self.change.result
+
+    def save(self, commit=True):
+        return self.instance  # saved by the schedule guard
+
+
+def _affected_line(item) -> str:
+    booking = item.booking
+    start = date_format(timezone.localtime(booking.start), "DATETIME_FORMAT")
+    outcome = f" [{schedule.Outcome(item.outcome).label}]" if item.outcome else ""
+    return (
+        f"#{booking.pk} {start}, {booking.client.full_name}, {booking.service.name}: "
+        f"{item.explanation}{outcome}"
+    )
+
+
+class GuardedWorkingHoursForm(AffectedBookingsForm, WorkingHoursForm):
+    remove = forms.BooleanField(
+        label="Remove these hours", required=False, help_text="Instead of saving a change."
+    )
+
+    class Meta(WorkingHoursForm.Meta):
+        pass
+
+    def write(self, decision):
+        data = {k: self.cleaned_data[k] for k in ("weekday", "start_time", "end_time")}
+        if self.instance.pk is None:  # new hours strand nobody
+            hours = therapist_services.add_working_hours(self.cleaned_data["therapist"], **data)
+            return schedule.ScheduleChange(hours)
+        if self.cleaned_data.get("remove"):
+            return schedule.delete_working_hours(self.instance, **decision)
+        return schedule.update_working_hours(self.instance, changes=data, **decision)
+
+
+class GuardedTimeOffForm(AffectedBookingsForm, TimeOffForm):
+    class Meta(TimeOffForm.Meta):
+        pass
+
+    def write(self, decision):
+        data = {k: self.cleaned_data[k] for k in ("start", "end", "reason")}
+        if self.instance.pk is None:
+            therapist = self.cleaned_data["therapist"]
+            return schedule.add_time_off(therapist, **data, **decision)
+        return schedule.update_time_off(self.instance, changes=data, **decision)
+
+
+class ScheduleAdmin(admin.ModelAdmin):
+    """Saves through the form's guarded call; reports the bookings it kept or cancelled."""
+
+    list_select_related = ["therapist"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        form.actor = request.user
+        return form
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["therapist"] if obj is not None else []  # a row stays with its therapist
+
+    def save_model(self, request, obj, form, change):
+        for item in form.change.affected:
+            self.message_user(request, _affected_line(item), messages.WARNING)
+
+    def save_related(self, request, form, formsets, change):
+        pass
+
+    def log_change(self, request, obj, message):
+        if obj.pk is not None:  # removed working hours have no row left to log against
+            super().log_change(request, obj, message)
+
+
+@admin.register(WorkingHours)
+class WorkingHoursAdmin(ScheduleAdmin):
+    form = GuardedWorkingHoursForm
+    list_display = ["therapist", "weekday_name", "start_time", "end_time"]
+    list_filter = [WeekdayFilter, "therapist"]
+    ordering = ["therapist", "weekday", "start_time"]
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        return fields if obj is not None else [f for f in fields if f != "remove"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["exclude"] = ["remove"]
+        return super().get_form(request, obj, change, **kwargs)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # "Remove these hours" on the change form, through the guard
+
+    def response_change(self, request, obj):
+        if obj.pk is None:
+            self.message_user(request, "The working hours were removed.", messages.SUCCESS)
+            return HttpResponseRedirect(reverse("admin:therapists_workinghours_changelist"))
+        return super().response_change(request, obj)
+
+    @admin.display(description="Weekday", ordering="weekday")
+    def weekday_name(self, hours):
+        return Weekday(hours.weekday).label
+
+
+@admin.register(TimeOff)
+class TimeOffAdmin(ScheduleAdmin):
+    form = GuardedTimeOffForm
+    list_display = ["therapist", "start", "end", "reason"]
+    list_filter = ["therapist", ("start", admin.DateFieldListFilter)]
+    search_fields = ["therapist__display_name", "reason"]
+    date_hierarchy = "start"
+
+    def delete_model(self, request, obj):
+        therapist_services.delete_time_off(obj)  # removing time off strands nobody
+
+    def delete_queryset(self, request, queryset):
+        for time_off in queryset:
+            therapist_services.delete_time_off(time_off)
+
+
+# --- The therapist's profile: deactivating them, dropping a service, a licence ending early --
+
+
+class GuardedTherapistForm(AffectedBookingsForm, TherapistForm):
+    """A new therapist strands nobody (saved as the admin always did); a change of an existing
+    one goes through `schedule.update_therapist`, guarded like hours and time off."""
+
+    class Meta(TherapistForm.Meta):
+        pass
+
+    def _post_clean(self):
+        if self.instance.pk is None:
+            forms.ModelForm._post_clean(self)
+        else:
+            super()._post_clean()
+
+    def write(self, decision):
+        changes = {k: self.cleaned_data[k] for k in PROFILE_FIELDS if k in self.cleaned_data}
+        if "services" in self.cleaned_data:
+            changes["services"] = list(self.cleaned_data["services"])
+        return schedule.update_therapist(self.instance, changes=changes, **decision)
+
+    def save(self, commit=True):
+        if self.change is None:  # adding: the ModelForm's own save
+            return forms.ModelForm.save(self, commit)
+        return self.instance
+
+
+admin.site.unregister(Therapist)
+
+
+@admin.register(Therapist)
+class GuardedTherapistAdmin(TherapistAdmin):
+    form = GuardedTherapistForm
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        form.actor = request.user
+        return form
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        return [*fields, "user"] if obj is not None else fields  # the login stays
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        for item in form.change.affected:
+            self.message_user(request, _affected_line(item), messages.WARNING)
+
+    def save_related(self, request, form, formsets, change):
+        if not change:
+            super().save_related(request, form, formsets, change)
+            return
+        for formset in formsets:  # read-only rows: nothing changes, the change message reads them
+            self.save_formset(request, form, formset, change)
+
+
+# --- The catalogue and the rooms: a service taken out of use, a room closed ----------------
+
+
+class GuardedServiceForm(AffectedBookingsForm):
+    """Services are added and changed through `bookings.schedule` (deactivating one must not
+    strand anyone; while rooms are in use an active service needs a room that suits it)."""
+
+    class Meta:
+        model = Service
+        fields = sorted(SERVICE_FIELDS)
+
+    def write(self, decision):
+        data = {k: self.cleaned_data[k] for k in SERVICE_FIELDS if k in self.cleaned_data}
+        if self.instance.pk is None:
+            return schedule.ScheduleChange(schedule.create_service(**data))
+        return schedule.update_service(self.instance, changes=data, **decision)
+
+
+admin.site.unregister(Service)
+
+
+@admin.register(Service)
+class GuardedServiceAdmin(ScheduleAdmin, ServiceAdmin):
+    form = GuardedServiceForm
+    list_select_related = []
+
+    def get_readonly_fields(self, request, obj=None):
+        return []
+
+    @admin.action(description="Deactivate selected services (refused if it strands bookings)")
+    def deactivate(self, request, queryset):
+        done = 0
+        for service in queryset:
+            try:
+                schedule.update_service(service, changes={"active": False}, actor=request.user)
+                done += 1
+            except schedule.StrandedBookings as exc:
+                lines = "; ".join(_affected_line(a) for a in exc.affected)
+                self.message_user(
+                    request,
+                    f"{service}: not deactivated, it would strand {lines}. Open the service to "
+                    "keep or cancel them.",
+                    messages.ERROR,
+                )
+            except (ValidationError, DomainError) as exc:
+                said = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+                self.message_user(request, f"{service}: {said}", messages.ERROR)
+        if done:
+            self.message_user(request, f"{done} service(s) deactivated.", messages.SUCCESS)
+
+
+class GuardedRoomForm(AffectedBookingsForm):
+    """Rooms through `bookings.schedule`: a room closed or no longer suiting a service moves
+    its bookings to a free suitable room, else they are affected (keep / cancel)."""
+
+    class Meta:
+        model = Room
+        fields = ["name", "active", "services"]
+
+    def write(self, decision):
+        data = {k: self.cleaned_data[k] for k in ("name", "active", "services")}
+        data["services"] = list(data["services"])
+        if self.instance.pk is None:
+            return schedule.create_room(**data, **decision)
+        return schedule.update_room(self.instance, changes=data, **decision)
+
+
+@admin.register(Room)
+class RoomAdmin(ScheduleAdmin):
+    form = GuardedRoomForm
+    list_display = ["name", "active", "created_at"]
+    list_filter = ["active", "services"]
+    search_fields = ["name"]
+    filter_horizontal = ["services"]
+    list_select_related = []
+
+    def get_readonly_fields(self, request, obj=None):
+        return []
+
+
+# --- The clinic's settings: a new time zone moves every therapist's hours against bookings --
+
+
+LOOK_FIELDS = ["brand_colour"]
+
+
+class GuardedClinicForm(AffectedBookingsForm):
+    """The settings through `schedule.update_clinic` (`clinic.services.update_clinic`'s rules;
+    a time zone change that strands bookings is refused until kept or cancelled); the
+    look of the pages (`brand_colour`), which binds no booking, is saved beside it."""
+
+    class Meta:
+        model = Clinic
+        fields = [f.name for f in Clinic._meta.fields if f.name in {*CLINIC_FIELDS, *LOOK_FIELDS}]
+
+    def write(self, decision):
+        changes = {k: v for k, v in self.cleaned_data.items() if k in CLINIC_FIELDS}
+        if self.instance.pk is None:  # the row is made once, by the first admin
+            forms.ModelForm._post_clean(self)
+            return schedule.ScheduleChange(self.instance)
+        change = schedule.update_clinic(changes=changes, **decision)
+        rest = [k for k in LOOK_FIELDS if k in self.cleaned_data]
+        for name in rest:
+            setattr(change.result, name, self.cleaned_data[name])
+        if rest:
+            change.result.save(update_fields=rest)
+        return change
+
+    def save(self, commit=True):
+        if self.instance.pk is None:
+            return forms.ModelForm.save(self, commit)
+        return self.instance
+
+
+admin.site.unregister(Clinic)
+
+
+@admin.register(Clinic)
+class GuardedClinicAdmin(ScheduleAdmin, ClinicAdmin):
+    form = GuardedClinicForm
+    list_select_related = []
+
+    def get_readonly_fields(self, request, obj=None):
+        return []
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.save()
+            return
+        super().save_model(request, obj, form, change)

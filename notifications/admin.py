@@ -1,10 +1,10 @@
-"""Admin for reminders and notices (and the base for any delivery kind's admin): what went
-out, what was skipped and why, what failed."""
+"""Admin for reminders, client notices and therapist notices (and the base for any delivery
+kind's admin): what went out, what was skipped and why, what failed."""
 
 from django.contrib import admin, messages
 
 from notifications import services
-from notifications.models import Notice, Reminder
+from notifications.models import Notice, Reminder, TherapistNotice
 
 # What the change lists show of any delivery, after the columns of its own kind.
 DELIVERY_COLUMNS = [
@@ -81,3 +81,22 @@ class NoticeAdmin(BookingDeliveryAdmin):
     list_display = ["booking", "client", "kind", *DELIVERY_COLUMNS]
     list_filter = ["status", "kind", "channel"]
     readonly_fields = ["kind", *BookingDeliveryAdmin.readonly_fields]
+
+
+@admin.register(TherapistNotice)
+class TherapistNoticeAdmin(BookingDeliveryAdmin):
+    """The booking emails therapists get (those who keep `email_booking_notices` on)."""
+
+    list_display = ["booking", "therapist", "kind", *DELIVERY_COLUMNS]
+    list_filter = ["status", "kind", "channel", "therapist"]
+    list_select_related = [*BookingDeliveryAdmin.list_select_related]
+    search_fields = [*BookingDeliveryAdmin.search_fields, "therapist__display_name"]
+    readonly_fields = [
+        "therapist",
+        "kind",
+        "previous_start",
+        "previous_therapist",
+        "visits",
+        "booking_version",
+        *BookingDeliveryAdmin.readonly_fields,
+    ]

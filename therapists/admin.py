@@ -1,11 +1,14 @@
+"""The admin for therapists. Their working hours and time off are registered by
+`bookings.admin` (a change there is checked against the bookings it would strand, which this
+app cannot see); the therapist page lists them read-only with links."""
+
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 
-from clinic.errors import DomainError
 from clinic.models import Clinic, Modality
-from therapists import services
 from therapists.models import Therapist, TimeOff, Weekday, WorkingHours
 from therapists.services import check_services_match_modalities, normalize_modalities
 
@@ -28,6 +31,7 @@ class TherapistForm(forms.ModelForm):
             "modalities",
             "services",
             "active",
+            "email_booking_notices",
         ]
 
     def clean(self):
@@ -36,45 +40,6 @@ class TherapistForm(forms.ModelForm):
         if "services" in cleaned:
             check_services_match_modalities(cleaned["modalities"], cleaned["services"])
         return cleaned
-
-
-class NoOverlapFormSet(forms.BaseInlineFormSet):
-    """Rows saved together are checked against each other (the model checks each row against
-    the rows already in the database)."""
-
-    def intervals(self, form):
-        raise NotImplementedError
-
-    def clean(self):
-        super().clean()
-        seen = []
-        for form in self.forms:
-            if not form.cleaned_data or form.cleaned_data.get("DELETE"):
-                continue
-            interval = self.intervals(form)
-            if interval is None:
-                continue
-            key, start, end = interval
-            for other_key, other_start, other_end in seen:
-                if key == other_key and start < other_end and other_start < end:
-                    raise ValidationError("Two of these rows overlap: change or remove one.")
-            seen.append(interval)
-
-
-class WorkingHoursFormSet(NoOverlapFormSet):
-    def intervals(self, form):
-        data = form.cleaned_data
-        if None in (data.get("weekday"), data.get("start_time"), data.get("end_time")):
-            return None
-        return data["weekday"], data["start_time"], data["end_time"]
-
-
-class TimeOffFormSet(NoOverlapFormSet):
-    def intervals(self, form):
-        data = form.cleaned_data
-        if data.get("start") is None or data.get("end") is None:
-            return None
-        return None, data["start"], data["end"]
 
 
 class WorkingHoursForm(forms.ModelForm):
@@ -105,18 +70,35 @@ class TimeOffForm(forms.ModelForm):
             self.fields[name].help_text = _clinic_time_help()
 
 
-class WorkingHoursInline(admin.TabularInline):
+class ScheduleInline(admin.TabularInline):
+    """The therapist's hours and time off, read here; each row links to its own page, where a
+    change is checked against the bookings it would strand (`bookings.admin`)."""
+
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class WorkingHoursInline(ScheduleInline):
     model = WorkingHours
-    form = WorkingHoursForm
-    formset = WorkingHoursFormSet
-    extra = 0
+    fields = ["weekday_name", "start_time", "end_time"]
+    readonly_fields = fields
+
+    @admin.display(description="Weekday")
+    def weekday_name(self, hours):
+        return Weekday(hours.weekday).label
 
 
-class TimeOffInline(admin.TabularInline):
+class TimeOffInline(ScheduleInline):
     model = TimeOff
-    form = TimeOffForm
-    formset = TimeOffFormSet
-    extra = 0
+    fields = ["start", "end", "reason"]
+    readonly_fields = fields
 
 
 @admin.register(Therapist)
@@ -136,7 +118,22 @@ class TherapistAdmin(admin.ModelAdmin):
     list_select_related = ["user"]
     filter_horizontal = ["services"]
     raw_id_fields = ["user"]
+    readonly_fields = ["schedule_links"]
     inlines = [WorkingHoursInline, TimeOffInline]
+
+    @admin.display(description="Hours and time off")
+    def schedule_links(self, obj):
+        if obj.pk is None:
+            return "Save the therapist first, then add their hours and time off."
+        return format_html(
+            "<a href='{}?therapist__id__exact={}'>Working hours</a> · "
+            "<a href='{}?therapist__id__exact={}'>Time off</a> (changed there, checked against "
+            "the bookings they would strand)",
+            reverse("admin:therapists_workinghours_changelist"),
+            obj.pk,
+            reverse("admin:therapists_timeoff_changelist"),
+            obj.pk,
+        )
 
     @admin.display(description="Modalities")
     def modality_list(self, obj):
@@ -158,58 +155,3 @@ class WeekdayFilter(admin.SimpleListFilter):
         if self.value() in {str(v) for v in Weekday.values}:
             return queryset.filter(weekday=int(self.value()))
         return queryset
-
-
-@admin.register(WorkingHours)
-class WorkingHoursAdmin(admin.ModelAdmin):
-    form = WorkingHoursForm
-    list_display = ["therapist", "weekday_name", "start_time", "end_time"]
-    list_filter = [WeekdayFilter, "therapist"]
-    list_select_related = ["therapist"]
-    ordering = ["therapist", "weekday", "start_time"]
-
-    @admin.display(description="Weekday", ordering="weekday")
-    def weekday_name(self, hours):
-        return Weekday(hours.weekday).label
-
-
-class TimeOffServiceForm(TimeOffForm):
-    """Time off added or changed here goes through therapists.services (the API's checks, and
-    whatever the schedule rules refuse, such as time off over booked clients, shown on the
-    form)."""
-
-    def _post_clean(self):
-        if self.errors:
-            return
-        data = {k: self.cleaned_data[k] for k in ("start", "end", "reason")}
-        try:
-            if self.instance.pk is None:
-                self.instance = services.add_time_off(self.cleaned_data["therapist"], **data)
-            else:
-                self.instance = services.update_time_off(self.instance, **data)
-        except ValidationError as exc:
-            refused = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
-            for field, said in refused.items():
-                self.add_error(field if field in self.fields else None, said)
-        except DomainError as exc:
-            self.add_error(None, str(exc))
-
-    def save(self, commit=True):
-        return self.instance  # saved by the service
-
-
-@admin.register(TimeOff)
-class TimeOffAdmin(admin.ModelAdmin):
-    form = TimeOffServiceForm
-
-    def save_model(self, request, obj, form, change):
-        pass  # the form's service call saved it
-
-    def save_related(self, request, form, formsets, change):
-        pass
-
-    list_display = ["therapist", "start", "end", "reason"]
-    list_filter = ["therapist", ("start", admin.DateFieldListFilter)]
-    search_fields = ["therapist__display_name", "reason"]
-    list_select_related = ["therapist"]
-    date_hierarchy = "start"

@@ -234,3 +234,320 @@ def test_a_therapist_without_admin_rights_cannot_open_the_admin(world, client):
     client.force_login(world.therapist.user)
 
     assert client.get(f"{ADMIN}add/").status_code == 302
+
+
+def time_off_form(world, day="2026-05-05", start="09:00", end="12:00", **extra):
+    return {
+        "therapist": world.therapist.pk,
+        "start_0": day,
+        "start_1": start,
+        "end_0": day,
+        "end_1": end,
+        "reason": "Dentist",
+        "affected_bookings": "",
+        "cancel_reason": "",
+        **extra,
+    }
+
+
+TIME_OFF = "/admin/therapists/timeoff/"
+HOURS = "/admin/therapists/workinghours/"
+
+
+def test_time_off_over_a_booking_in_the_admin_is_refused_listing_it(world, client):
+    from therapists.models import TimeOff
+
+    booking = book(world)  # Tuesday 10:00
+    client.force_login(world.admin)
+
+    refused = client.post(f"{TIME_OFF}add/", time_off_form(world))
+
+    page = refused.content.decode()
+    assert refused.status_code == 200
+    assert f"#{booking.pk} " in page and world.client_a.full_name in page
+    assert "The therapist is away then." in page
+    assert not TimeOff.objects.exists()
+    booking.refresh_from_db()
+    assert booking.status == "confirmed"
+
+
+def test_time_off_with_cancel_cancels_the_booking_for_the_clinic(world, client):
+    booking = book(world)
+    client.force_login(world.admin)
+
+    response = client.post(
+        f"{TIME_OFF}add/",
+        time_off_form(world, affected_bookings="cancel", cancel_reason="Tess is ill"),
+        follow=True,
+    )
+
+    booking.refresh_from_db()
+    assert response.status_code == 200
+    assert booking.status == "cancelled"
+    assert booking.cancelled_by == "clinic"
+    assert booking.cancel_reason == "Tess is ill"
+    assert f"#{booking.pk} " in response.content.decode()  # the message lists what happened
+    assert Notice.objects.filter(booking=booking, kind=NoticeKind.CANCELLATION).exists()
+
+
+def test_time_off_with_keep_keeps_the_booking(world, client):
+    from therapists.models import TimeOff
+
+    booking = book(world)
+    client.force_login(world.admin)
+
+    response = client.post(f"{TIME_OFF}add/", time_off_form(world, affected_bookings="keep"))
+
+    booking.refresh_from_db()
+    assert response.status_code == 302
+    assert booking.status == "confirmed"
+    assert TimeOff.objects.filter(therapist=world.therapist).count() == 1
+
+
+def test_moving_time_off_onto_a_booking_is_guarded_too(world, client):
+    from therapists.models import TimeOff
+
+    booking = book(world)
+    client.force_login(world.admin)
+    added = client.post(f"{TIME_OFF}add/", time_off_form(world, start="13:00", end="15:00"))
+    assert added.status_code == 302
+    time_off = TimeOff.objects.get()
+
+    moved = client.post(f"{TIME_OFF}{time_off.pk}/change/", time_off_form(world, end="15:00"))
+
+    assert moved.status_code == 200 and f"#{booking.pk} " in moved.content.decode()
+    time_off.refresh_from_db()
+    assert time_off.start == local(2026, 5, 5, 13)
+    assert client.post(f"{TIME_OFF}{time_off.pk}/delete/", {"post": "yes"}).status_code == 302
+    assert not TimeOff.objects.exists()
+
+
+def hours_form(hours, start="09:00", end="17:00", **extra):
+    return {
+        "weekday": hours.weekday,
+        "start_time": start,
+        "end_time": end,
+        "affected_bookings": "",
+        "cancel_reason": "",
+        **extra,
+    }
+
+
+def test_shortening_or_removing_hours_in_the_admin_is_guarded(world, client):
+    booking = book(world)  # Tuesday 10:00-11:00
+    hours = world.therapist.working_hours.get(weekday=1)
+    client.force_login(world.admin)
+    url = f"{HOURS}{hours.pk}/change/"
+
+    shortened = client.post(url, hours_form(hours, start="12:00"))
+    removed = client.post(url, hours_form(hours, remove="on"))
+    deleted = client.post(f"{HOURS}{hours.pk}/delete/", {"post": "yes"})
+
+    for refused in (shortened, removed):
+        assert refused.status_code == 200 and f"#{booking.pk} " in refused.content.decode()
+    assert deleted.status_code == 403
+    hours.refresh_from_db()
+    assert hours.start_time.hour == 9
+
+    kept = client.post(url, hours_form(hours, remove="on", affected_bookings="keep"))
+
+    assert kept.status_code == 302
+    assert not world.therapist.working_hours.filter(pk=hours.pk).exists()
+    booking.refresh_from_db()
+    assert booking.status == "confirmed"
+
+
+def test_hours_are_added_on_their_own_page(world, client):
+    client.force_login(world.admin)
+
+    response = client.post(
+        f"{HOURS}add/",
+        {"therapist": world.therapist.pk, "weekday": 6, "start_time": "10:00", "end_time": "14:00"},
+    )
+    overlap = client.post(
+        f"{HOURS}add/",
+        {"therapist": world.therapist.pk, "weekday": 6, "start_time": "13:00", "end_time": "15:00"},
+    )
+
+    assert response.status_code == 302
+    assert world.therapist.working_hours.filter(weekday=6).count() == 1
+    assert overlap.status_code == 200 and "overlap" in overlap.content.decode()
+
+
+def therapist_form(therapist, **extra):
+    data = {
+        "display_name": therapist.display_name,
+        "bio": "",
+        "photo_url": "",
+        "license_number": "",
+        "license_expires_on": "",
+        "modalities": list(therapist.modalities),
+        "services": [s.pk for s in therapist.services.all()],
+        "active": "on",
+        "email_booking_notices": "on",
+        "affected_bookings": "",
+        "cancel_reason": "",
+    }
+    for prefix in ("working_hours", "time_off"):
+        data.update({f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0})
+    data.update(extra)
+    return data
+
+
+def test_deactivating_a_booked_therapist_in_the_admin_is_guarded(world, client):
+    booking = book(world)
+    client.force_login(world.admin)
+    url = f"/admin/therapists/therapist/{world.therapist.pk}/change/"
+
+    refused = client.post(url, therapist_form(world.therapist, active=""))
+    world.therapist.refresh_from_db()
+    assert refused.status_code == 200 and f"#{booking.pk} " in refused.content.decode()
+    assert world.therapist.active
+
+    cancelled = client.post(
+        url, therapist_form(world.therapist, active="", affected_bookings="cancel")
+    )
+
+    assert cancelled.status_code == 302
+    world.therapist.refresh_from_db()
+    booking.refresh_from_db()
+    assert not world.therapist.active
+    assert booking.status == "cancelled" and booking.cancelled_by == "clinic"
+
+
+def test_a_therapists_profile_still_saves_when_it_strands_nobody(world, client):
+    client.force_login(world.admin)
+    url = f"/admin/therapists/therapist/{world.therapist.pk}/change/"
+
+    response = client.post(url, therapist_form(world.therapist, bio="Deep tissue for runners."))
+
+    assert response.status_code == 302
+    world.therapist.refresh_from_db()
+    assert world.therapist.bio == "Deep tissue for runners."
+    assert world.therapist.services.count() == 1
+
+
+def service_form(service, **extra):
+    return {
+        "name": service.name,
+        "modality": service.modality,
+        "duration_minutes": service.duration_minutes,
+        "buffer_minutes": service.buffer_minutes,
+        "price": service.price,
+        "description": "",
+        "active": "on",
+        "affected_bookings": "",
+        "cancel_reason": "",
+        **extra,
+    }
+
+
+def test_deactivating_a_booked_service_in_the_admin_is_guarded(world, client):
+    booking = book(world)
+    client.force_login(world.admin)
+    url = f"/admin/clinic/service/{world.service.pk}/change/"
+
+    refused = client.post(url, service_form(world.service, active=""))
+    action = client.post(
+        "/admin/clinic/service/",
+        {"action": "deactivate", "_selected_action": [world.service.pk]},
+        follow=True,
+    )
+    world.service.refresh_from_db()
+    assert refused.status_code == 200 and f"#{booking.pk} " in refused.content.decode()
+    assert "not deactivated" in action.content.decode()
+    assert world.service.active
+
+    kept = client.post(url, service_form(world.service, active="", affected_bookings="keep"))
+
+    world.service.refresh_from_db()
+    booking.refresh_from_db()
+    assert kept.status_code == 302
+    assert not world.service.active and booking.status == "confirmed"
+
+
+def test_rooms_in_the_admin_go_through_the_schedule(world, client):
+    from bookings.models import Room
+
+    booking = book(world)
+    client.force_login(world.admin)
+    form = {"name": "Room 1", "active": "on", "services": [world.service.pk]}
+
+    added = client.post("/admin/bookings/room/add/", {**form, "affected_bookings": ""})
+    room = Room.objects.get()
+    Room.objects.create(name="Room 2")  # in use, suiting no service
+    booking.refresh_from_db()
+    closed = client.post(f"/admin/bookings/room/{room.pk}/change/", {**form, "active": ""})
+
+    assert added.status_code == 302
+    assert booking.room_id == room.pk  # the booking made before took the new room
+    assert closed.status_code == 200  # no active service may be left without a room
+    assert "every active service needs an active room" in closed.content.decode()
+    room.refresh_from_db()
+    assert room.active
+
+
+def clinic_form(clinic, **extra):
+    data = {
+        name: getattr(clinic, name)
+        for name in (
+            "name",
+            "address",
+            "phone",
+            "email",
+            "timezone",
+            "cancellation_window_hours",
+            "slot_interval_minutes",
+            "min_lead_time_minutes",
+            "booking_horizon_days",
+            "note_overdue_hours",
+            "waitlist_hold_minutes",
+            "check_in_opens_minutes",
+            "brand_colour",
+        )
+    }
+    data["reminder_offsets_hours"] = ",".join(str(h) for h in clinic.reminder_offsets_hours)
+    data.update({"affected_bookings": "", "cancel_reason": "", **extra})
+    return data
+
+
+def test_a_new_time_zone_in_the_admin_is_guarded(world, client):
+    from clinic.models import Clinic
+
+    booking = book(world)  # 10:00 in Toronto is 23:00 in Tokyo: outside the hours
+    client.force_login(world.admin)
+    url = "/admin/clinic/clinic/1/change/"
+
+    refused = client.post(url, clinic_form(world.clinic, timezone="Asia/Tokyo"))
+    assert refused.status_code == 200 and f"#{booking.pk} " in refused.content.decode()
+    assert Clinic.get().timezone == "America/Toronto"
+
+    kept = client.post(
+        url,
+        clinic_form(
+            world.clinic, timezone="Asia/Tokyo", affected_bookings="keep", brand_colour="#123456"
+        ),
+    )
+
+    assert kept.status_code == 302
+    clinic = Clinic.get()
+    assert clinic.timezone == "Asia/Tokyo" and clinic.brand_colour == "#123456"
+
+
+def test_an_admin_signed_in_with_two_factor_cancels_for_the_clinic(world, client, frozen):
+    from tests import factories
+    from tests.clinic.test_two_factor import admin_login, code, enrol
+
+    booking = book(world)
+    secret, _ = enrol(factories.api_as(world.admin), frozen)
+    signed_in = admin_login(client, world.admin.username, otp_token=code(secret))
+    assert signed_in.status_code == 302 and client.get(ADMIN).status_code == 200
+
+    refused = client.post(f"{TIME_OFF}add/", time_off_form(world))
+    cancelled = client.post(f"{TIME_OFF}add/", time_off_form(world, affected_bookings="cancel"))
+
+    assert refused.status_code == 200 and f"#{booking.pk} " in refused.content.decode()
+    assert cancelled.status_code == 302
+    booking.refresh_from_db()
+    assert booking.status == "cancelled" and booking.cancelled_by == "clinic"
+    assert booking.cancel_reason == "The therapist is away then."

@@ -70,3 +70,28 @@ def test_reminders_show_clinic_time_with_the_zones_abbreviation(browser, failed)
     assert f"{local:%H:%M %Z}" in listing
     assert f"{start:%Y-%m-%d %H:%M %Z}" in listing  # the booking's title
     assert f"{start:%Y-%m-%d %H:%M %Z}" in notices
+
+
+def test_therapist_notices_are_in_the_admin_read_only_with_send_again(browser, make_booking):
+    from notifications.models import TherapistNotice
+
+    booking = make_booking(hours_ahead=72)
+    booking_changed(booking, previous_status=None)
+    notice = TherapistNotice.objects.get(booking=booking)
+    TherapistNotice.objects.filter(pk=notice.pk).update(status="failed", error="SMTP down")
+
+    listing = browser.get("/admin/notifications/therapistnotice/", {"status__exact": "failed"})
+    page = browser.get(f"/admin/notifications/therapistnotice/{notice.pk}/change/")
+    added = browser.get("/admin/notifications/therapistnotice/add/")
+    again = browser.post(
+        "/admin/notifications/therapistnotice/",
+        {"action": "send_again", "_selected_action": [notice.pk]},
+    )
+
+    assert listing.status_code == 200 and "SMTP down" in listing.content.decode()
+    assert booking.therapist.display_name in listing.content.decode()
+    assert page.status_code == 200
+    assert added.status_code == 403
+    assert again.status_code == 302
+    notice.refresh_from_db()
+    assert notice.status == "pending"

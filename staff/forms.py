@@ -101,6 +101,12 @@ class CancelForm(forms.Form):
 
 
 class WorkingHoursForm(forms.Form):
+    """Its own ids (`hours_...`): the time off form on the same page has a start_time too."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "hours_%s")
+        super().__init__(*args, **kwargs)
+
     weekday = forms.TypedChoiceField(choices=Weekday.choices, coerce=int, label=_("Weekday"))
     start_time = forms.TimeField(widget=TIME, label=_("From"))
     end_time = forms.TimeField(widget=TIME, label=_("Until"))

@@ -108,3 +108,14 @@ def test_time_off_over_a_booking_asks_and_the_desk_cancels_it(desk, site, tablet
     assert_accessible(tablet)
     desk.carls_visit.refresh_from_db()
     assert (desk.carls_visit.status, desk.carls_visit.cancel_reason) == ("cancelled", "Tess is ill")
+
+
+def test_the_therapist_resolves_a_flag_with_a_reason(desk, site, tablet):
+    sign_in(tablet, site, desk.tess.user.username)
+    site.open(tablet, f"/staff/clients/{desk.dana.pk}/")
+    tablet.get_by_label("Why it no longer applies").fill("Stopped warfarin in April")
+    tablet.get_by_role("button", name="Resolve: Anticoagulant medication").click()
+
+    expect(tablet.get_by_text("Flag resolved.")).to_be_visible()
+    expect(tablet.locator(".resolution")).to_contain_text("Stopped warfarin in April")
+    assert_accessible(tablet)

@@ -156,3 +156,16 @@ def test_the_refused_page_stays_a_few_queries(desk, as_admin, django_assert_max_
     with django_assert_max_num_queries(25):
         response = as_admin.post(url(desk.tess), {"what": "delete_hours", "id": tuesday.pk})
     assert response.content.decode().count('class="affected__booking"') == 4
+
+
+def test_a_checked_in_client_is_never_cancelled_from_the_schedule(desk, as_admin):
+    desk.carls_visit.status = "checked_in"
+    desk.carls_visit.save()
+
+    response = as_admin.post(url(desk.tess), over_carl(affected_bookings="cancel"))
+
+    assert response.status_code == 400
+    assert "is checked in" in response.content.decode()
+    assert not desk.tess.time_off.exists()
+    desk.carls_visit.refresh_from_db()
+    assert desk.carls_visit.status == "checked_in"

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from bookings.models import CancelledBy
+from bookings.schedule import Decision
 from clinic.api.fields import read_local
 from clinic.models import Service, clinic_timezone
 from clinic.vocabulary import (
@@ -100,6 +101,12 @@ class CancelForm(forms.Form):
 
 
 class WorkingHoursForm(forms.Form):
+    """Its own ids (`hours_...`): the time off form on the same page has a start_time too."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "hours_%s")
+        super().__init__(*args, **kwargs)
+
     weekday = forms.TypedChoiceField(choices=Weekday.choices, coerce=int, label=_("Weekday"))
     start_time = forms.TimeField(widget=TIME, label=_("From"))
     end_time = forms.TimeField(widget=TIME, label=_("Until"))
@@ -120,6 +127,21 @@ class TimeOffForm(forms.Form):
             )
             cleaned["end"] = local_instant(cleaned["end_date"], cleaned["end_time"], "end_time")
         return cleaned
+
+
+class DecisionForm(forms.Form):
+    """What to do with the bookings a schedule change would strand (the two submit buttons
+    name the choice; empty: not decided yet, so the change is refused listing them)."""
+
+    affected_bookings = forms.ChoiceField(
+        choices=[("", ""), *Decision.choices], required=False, label=_("Affected bookings")
+    )
+    cancel_reason = forms.CharField(
+        required=False,
+        max_length=300,
+        label=_("Reason given to the clients"),
+        help_text=_("Leave empty to tell each client the problem shown above."),
+    )
 
 
 class TreatedPointForm(forms.Form):

@@ -5,17 +5,22 @@ intake or progress is in the audit log, as through the API."""
 
 import json
 
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from bookings.selectors import bookings_visible_to
+from clients import services as client_services
 from clients.models import Intake
 from clients.selectors import (
     active_flags_by_client,
     clients_in_care_of,
+    flag_resolutions_of,
     may_export_client,
+    may_resolve_flags,
     may_see_staff_notes,
 )
 from clinic import audit
@@ -24,6 +29,7 @@ from staff.access import staff_page
 from staff.charts import LineChart, Series, line_chart
 from staff.forms import ClientSearchForm
 from staff.views.bookings import SEARCH_LIMIT, search_clients
+from staff.views.common import refusal_text
 from treatments.selectors import notes_visible_to, pain_progress
 
 
@@ -52,6 +58,23 @@ def _client(request, client_id: int):
 @staff_page
 def client_detail(request, client_id: int):
     client = _client(request, client_id)
+    may_resolve = may_resolve_flags(request.user, client)
+    refused = None
+    if request.method == "POST":
+        if request.POST.get("what") != "resolve_flag" or not may_resolve:
+            raise Http404
+        code = request.POST.get("code", "")
+        try:
+            client_services.resolve_flag(
+                client, code=code, reason=request.POST.get("reason", ""), resolved_by=request.user
+            )
+        except ValidationError as exc:
+            refused = {"code": code, "text": refusal_text(exc)}
+            if code not in {flag.code for flag in active_flags_by_client([client.pk])[client.pk]}:
+                messages.error(request, refused["text"])  # no form of its own to show it on
+        else:
+            messages.success(request, _("Flag resolved."))
+            return redirect("staff:client", client_id=client.pk)
     intakes = list(client.intakes.prefetch_related("reported_trigger_points"))
     notes = list(
         notes_visible_to(request.user)
@@ -81,7 +104,11 @@ def client_detail(request, client_id: int):
             if may_see_staff_notes(request.user, client)
             else None,
             "may_export": may_export_client(request.user, client),
+            "may_resolve": may_resolve,
+            "refused": refused,
+            "resolutions": list(flag_resolutions_of(client)),
         },
+        status=400 if refused else 200,
     )
 
 

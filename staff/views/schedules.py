@@ -1,18 +1,22 @@
-"""Schedules: working hours by weekday name and time off in clinic time, through
-therapists.services (the same checks as the API). The front desk edits anyone's; a therapist
-their own."""
+"""Schedules: working hours by weekday name and time off in clinic time. Changes that could
+strand a booked client (time off, removing hours) go through bookings.schedule, as the API's
+do: refused, the page lists the affected bookings and asks what to do with them (cancel them
+for the clinic, or keep them), and says what happened to each once decided. Changes that strand
+nobody (adding hours, removing time off) call therapists.services. The front desk edits
+anyone's; a therapist their own."""
 
 from datetime import timedelta
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from bookings import schedule as guarded
 from clinic.roles import Role
 from staff.access import staff_page
-from staff.forms import TimeOffForm, WorkingHoursForm
-from staff.views.common import REFUSALS, add_errors
+from staff.forms import DecisionForm, TimeOffForm, WorkingHoursForm
+from staff.views.common import REFUSALS, add_errors, refusal_text
 from therapists import services
 from therapists.models import Therapist, TimeOff, Weekday, WorkingHours
 
@@ -36,7 +40,18 @@ def schedule_list(request):
     )
 
 
-def _page(request, therapist, *, hours_form=None, off_form=None, status=200):
+def _page(
+    request,
+    therapist,
+    *,
+    hours_form=None,
+    off_form=None,
+    decision_form=None,
+    stranded=None,
+    status=200,
+):
+    """The schedule page; `stranded`: the bookings a refused change would strand, with what
+    the change was (`what`: "time_off" inside the time off form, "delete_hours" on its own)."""
     hours = list(therapist.working_hours.order_by("weekday", "start_time"))
     days = [
         {"label": label, "hours": [h for h in hours if h.weekday == value]}
@@ -52,6 +67,8 @@ def _page(request, therapist, *, hours_form=None, off_form=None, status=200):
             "time_off": list(therapist.time_off.filter(end__gte=recent).order_by("start")),
             "hours_form": hours_form or WorkingHoursForm(),
             "off_form": off_form or TimeOffForm(),
+            "decision_form": decision_form or DecisionForm(),
+            "stranded": stranded,
         },
         status=status,
     )
@@ -75,33 +92,92 @@ def schedule(request, therapist_id: int):
                 return redirect("staff:schedule", therapist_id=therapist.pk)
         return _page(request, therapist, hours_form=form, status=400)
     if what == "time_off":
-        form = TimeOffForm(request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                services.add_time_off(
-                    therapist, start=data["start"], end=data["end"], reason=data["reason"]
-                )
-            except REFUSALS as exc:
-                # Where the schedules work lands, a refusal lists the bookings it would strand.
-                add_errors(form, exc)
-            else:
-                messages.success(request, _("Time off added."))
-                return redirect("staff:schedule", therapist_id=therapist.pk)
-        return _page(request, therapist, off_form=form, status=400)
+        return _add_time_off(request, therapist)
     if what == "delete_hours":
         hours = get_object_or_404(WorkingHours, pk=request.POST.get("id") or 0, therapist=therapist)
-        _delete(request, lambda: services.delete_working_hours(hours), _("Working hours removed."))
-    elif what == "delete_time_off":
+        return _delete_hours(request, therapist, hours)
+    if what == "delete_time_off":
         off = get_object_or_404(TimeOff, pk=request.POST.get("id") or 0, therapist=therapist)
-        _delete(request, lambda: services.delete_time_off(off), _("Time off removed."))
+        services.delete_time_off(off)  # frees time: strands nobody
+        messages.success(request, _("Time off removed."))
     return redirect("staff:schedule", therapist_id=therapist.pk)
 
 
-def _delete(request, action, done):
+def _decision(request, decision_form: DecisionForm) -> dict:
+    return {
+        "affected_bookings": decision_form.cleaned_data["affected_bookings"] or None,
+        "cancel_reason": decision_form.cleaned_data["cancel_reason"].strip(),
+        "actor": request.user,
+    }
+
+
+def _add_time_off(request, therapist):
+    form = TimeOffForm(request.POST)
+    decision_form = DecisionForm(request.POST)
+    stranded = None
+    status = 400
+    if form.is_valid() and decision_form.is_valid():
+        data = form.cleaned_data
+        try:
+            change = guarded.add_time_off(
+                therapist,
+                start=data["start"],
+                end=data["end"],
+                reason=data["reason"],
+                **_decision(request, decision_form),
+            )
+        except guarded.StrandedBookings as exc:
+            stranded = {"what": "time_off", "affected": exc.affected}
+            status = 409
+        except REFUSALS as exc:
+            add_errors(form, exc)
+        else:
+            _say_done(request, _("Time off added."), change)
+            return redirect("staff:schedule", therapist_id=therapist.pk)
+    return _page(
+        request,
+        therapist,
+        off_form=form,
+        decision_form=decision_form,
+        stranded=stranded,
+        status=status,
+    )
+
+
+def _delete_hours(request, therapist, hours):
+    decision_form = DecisionForm(request.POST)
+    if not decision_form.is_valid():
+        messages.error(request, " ".join(e for es in decision_form.errors.values() for e in es))
+        return _page(request, therapist, status=400)
     try:
-        action()
+        change = guarded.delete_working_hours(hours, **_decision(request, decision_form))
+    except guarded.StrandedBookings as exc:
+        stranded = {
+            "what": "delete_hours",
+            "hours": hours,
+            "day": Weekday(hours.weekday).label,
+            "affected": exc.affected,
+        }
+        return _page(request, therapist, decision_form=decision_form, stranded=stranded, status=409)
     except REFUSALS as exc:
-        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
-    else:
-        messages.success(request, done)
+        messages.error(request, refusal_text(exc))
+        return _page(request, therapist, decision_form=decision_form, status=400)
+    _say_done(request, _("Working hours removed."), change)
+    return redirect("staff:schedule", therapist_id=therapist.pk)
+
+
+def _say_done(request, done: str, change: guarded.ScheduleChange) -> None:
+    """The change, then what happened to each booking it concerned (one message each)."""
+    messages.success(request, done)
+    for item in change.affected:
+        booking = item.booking
+        messages.success(
+            request,
+            _("%(client)s, %(service)s, %(start)s: %(outcome)s")
+            % {
+                "client": booking.client.full_name,
+                "service": booking.service.name,
+                "start": formats.date_format(timezone.localtime(booking.start), "DATETIME_FORMAT"),
+                "outcome": guarded.Outcome(item.outcome).label,
+            },
+        )

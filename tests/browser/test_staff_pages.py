@@ -78,3 +78,44 @@ def test_the_reports_page_draws_its_charts(desk, site, tablet):
     with tablet.expect_download() as download:
         tablet.get_by_role("link", name="Download CSV").click()
     assert download.value.suggested_filename.endswith(".csv")
+
+
+def test_time_off_over_a_booking_asks_and_the_desk_cancels_it(desk, site, tablet):
+    sign_in(tablet, site, "desk")
+    site.open(tablet, f"/staff/schedules/{desk.tess.pk}/")
+    tablet.get_by_label("From (day)").fill("2026-05-05")
+    tablet.get_by_label("From (time)").fill("09:30")
+    tablet.get_by_label("Until (day)").fill("2026-05-05")
+    tablet.get_by_label("Until (time)").fill("11:30")
+    tablet.locator("#id_reason").fill("Dentist")
+    tablet.get_by_role("button", name="Add time off").click()
+
+    listed = tablet.locator(".affected__booking")
+    expect(listed).to_have_count(1)
+    expect(listed).to_contain_text("Carl Bishop")
+    expect(listed).to_contain_text("10:00")
+    expect(listed).to_contain_text("The therapist is away then.")
+    expect(tablet.get_by_label("Until (time)")).to_have_value("11:30")  # typed values kept
+    assert_accessible(tablet)
+
+    tablet.get_by_label("Reason given to the clients (optional)").fill("Tess is ill")
+    tablet.get_by_role("button", name="Cancel them for the clinic").click()
+
+    expect(tablet.get_by_text("Time off added.")).to_be_visible()
+    expect(tablet.get_by_text("Carl Bishop, Trigger point therapy")).to_contain_text(
+        "Cancelled by the clinic"
+    )
+    assert_accessible(tablet)
+    desk.carls_visit.refresh_from_db()
+    assert (desk.carls_visit.status, desk.carls_visit.cancel_reason) == ("cancelled", "Tess is ill")
+
+
+def test_the_therapist_resolves_a_flag_with_a_reason(desk, site, tablet):
+    sign_in(tablet, site, desk.tess.user.username)
+    site.open(tablet, f"/staff/clients/{desk.dana.pk}/")
+    tablet.get_by_label("Why it no longer applies").fill("Stopped warfarin in April")
+    tablet.get_by_role("button", name="Resolve: Anticoagulant medication").click()
+
+    expect(tablet.get_by_text("Flag resolved.")).to_be_visible()
+    expect(tablet.locator(".resolution")).to_contain_text("Stopped warfarin in April")
+    assert_accessible(tablet)

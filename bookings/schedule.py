@@ -300,7 +300,7 @@ def _refuse_checked_in(affected: list[Affected]) -> None:
             {
                 "affected_bookings": [
                     f"Booking {ids} is checked in (the client is here) and cannot be "
-                    'cancelled: complete it first, or send "keep".'
+                    "cancelled: complete it first, or choose to keep the affected bookings."
                 ]
             }
         )

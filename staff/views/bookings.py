@@ -156,15 +156,20 @@ def _free_times(booking, day) -> list:
     return slots
 
 
-@staff_page
-def booking(request, booking_id: int):
-    """A booking's page: the front desk's, or the booking's therapist's (read and status)."""
-    booking = get_object_or_404(
+def _visible_booking(request, booking_id: int):
+    """The booking with its history and what its page shows, if the user may see it (404)."""
+    return get_object_or_404(
         with_history(bookings_visible_to(request.user)).select_related(
             "client", "therapist", "service", "room"
         ),
         pk=booking_id,
     )
+
+
+@staff_page
+def booking(request, booking_id: int):
+    """A booking's page: the front desk's, or the booking's therapist's (read and status)."""
+    booking = _visible_booking(request, booking_id)
     return _booking_page(request, booking)
 
 
@@ -214,12 +219,7 @@ def _booking_page(request, booking, *, reschedule=None, cancel=None, status=200)
 
 @front_desk
 def reschedule(request, booking_id: int):
-    booking = get_object_or_404(
-        with_history(bookings_visible_to(request.user)).select_related(
-            "client", "therapist", "service", "room"
-        ),
-        pk=booking_id,
-    )
+    booking = _visible_booking(request, booking_id)
     if request.method != "POST":
         return redirect("staff:booking", booking_id=booking.pk)
     form = RescheduleForm(request.POST, prefix="move")
@@ -242,12 +242,7 @@ def reschedule(request, booking_id: int):
 
 @front_desk
 def cancel(request, booking_id: int):
-    booking = get_object_or_404(
-        with_history(bookings_visible_to(request.user)).select_related(
-            "client", "therapist", "service", "room"
-        ),
-        pk=booking_id,
-    )
+    booking = _visible_booking(request, booking_id)
     if request.method != "POST":
         return redirect("staff:booking", booking_id=booking.pk)
     form = CancelForm(request.POST, prefix="cancel")

@@ -322,6 +322,11 @@ class AffectedBookingsForm(forms.ModelForm):
         except schedule.StrandedBookings as exc:
             self.add_error(None, str(exc).split(" Send ")[0])
             self.add_error("affected_bookings", [_affected_line(a) for a in exc.affected])
+        except schedule.CheckedInBookings as exc:  # the refusal, then the list again
+            self.add_error(
+                "affected_bookings",
+                [*exc.messages, *(_affected_line(a) for a in exc.affected)],
+            )
         except ValidationError as exc:
             refused = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
             for name, said in refused.items():

@@ -292,17 +292,29 @@ def _settle(change, scope, decision, cancel_reason, actor, rooms):
     return affected, result
 
 
-def _refuse_checked_in(affected: list[Affected]) -> None:
-    here = [a.booking for a in affected if a.booking.status == BookingStatus.CHECKED_IN]
-    if here:
+class CheckedInBookings(ValidationError):
+    """`cancel` was chosen but a client among the affected is already here: nothing was
+    changed. A 400 on `affected_bookings`; `affected` lists every booking the change would
+    strand, so a screen can ask again (keep them, or complete the visit first)."""
+
+    def __init__(self, affected: list[Affected], here: list[Booking]):
         ids = ", ".join(str(b.pk) for b in here)
-        raise ValidationError(
+        super().__init__(
             {
                 "affected_bookings": [
                     f"Booking {ids} is checked in (the client is here) and cannot be "
                     "cancelled: complete it first, or choose to keep the affected bookings."
                 ]
             }
+        )
+        self.affected = affected
+
+
+def _refuse_checked_in(affected: list[Affected]) -> None:
+    here = [a.booking for a in affected if a.booking.status == BookingStatus.CHECKED_IN]
+    if here:
+        raise CheckedInBookings(
+            sorted(affected, key=lambda a: (a.booking.start, a.booking.pk)), here
         )
 
 

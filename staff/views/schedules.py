@@ -129,6 +129,9 @@ def _add_time_off(request, therapist):
         except guarded.StrandedBookings as exc:
             stranded = {"what": "time_off", "affected": exc.affected}
             status = 409
+        except guarded.CheckedInBookings as exc:  # asked again, the list still shown
+            add_errors(decision_form, exc)
+            stranded = {"what": "time_off", "affected": exc.affected}
         except REFUSALS as exc:
             add_errors(form, exc)
         else:
@@ -151,14 +154,19 @@ def _delete_hours(request, therapist, hours):
         return _page(request, therapist, status=400)
     try:
         change = guarded.delete_working_hours(hours, **_decision(request, decision_form))
-    except guarded.StrandedBookings as exc:
+    except (guarded.StrandedBookings, guarded.CheckedInBookings) as exc:
+        if isinstance(exc, guarded.CheckedInBookings):  # asked again, the list still shown
+            add_errors(decision_form, exc)
         stranded = {
             "what": "delete_hours",
             "hours": hours,
             "day": Weekday(hours.weekday).label,
             "affected": exc.affected,
         }
-        return _page(request, therapist, decision_form=decision_form, stranded=stranded, status=409)
+        status = 409 if isinstance(exc, guarded.StrandedBookings) else 400
+        return _page(
+            request, therapist, decision_form=decision_form, stranded=stranded, status=status
+        )
     except REFUSALS as exc:
         messages.error(request, refusal_text(exc))
         return _page(request, therapist, decision_form=decision_form, status=400)

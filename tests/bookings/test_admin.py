@@ -290,6 +290,24 @@ def test_time_off_with_cancel_cancels_the_booking_for_the_clinic(world, client):
     assert Notice.objects.filter(booking=booking, kind=NoticeKind.CANCELLATION).exists()
 
 
+def test_cancel_over_a_checked_in_client_in_the_admin_is_refused_listing_them_again(world, client):
+    from therapists.models import TimeOff
+
+    booking = book(world)
+    Booking.objects.filter(pk=booking.pk).update(status="checked_in")
+    client.force_login(world.admin)
+
+    refused = client.post(f"{TIME_OFF}add/", time_off_form(world, affected_bookings="cancel"))
+
+    page = refused.content.decode()
+    assert refused.status_code == 200
+    assert "is checked in" in page
+    assert f"#{booking.pk} " in page and world.client_a.full_name in page
+    assert not TimeOff.objects.exists()
+    booking.refresh_from_db()
+    assert booking.status == "checked_in"
+
+
 def test_time_off_with_keep_keeps_the_booking(world, client):
     from therapists.models import TimeOff
 

@@ -164,8 +164,37 @@ def test_a_checked_in_client_is_never_cancelled_from_the_schedule(desk, as_admin
 
     response = as_admin.post(url(desk.tess), over_carl(affected_bookings="cancel"))
 
+    page = response.content.decode()
     assert response.status_code == 400
-    assert "is checked in" in response.content.decode()
+    assert "is checked in" in page
+    # Asked again with the list in front of the desk: the typed values, the booking, both choices.
+    assert page.count('class="affected__booking"') == 1 and "Carl Bishop" in page
+    assert 'value="09:30"' in page and 'value="Dentist"' in page
+    assert 'name="affected_bookings" value="keep"' in page
     assert not desk.tess.time_off.exists()
     desk.carls_visit.refresh_from_db()
     assert desk.carls_visit.status == "checked_in"
+
+    kept = as_admin.post(url(desk.tess), over_carl(affected_bookings="keep"))
+
+    assert kept.status_code == 302
+    assert desk.tess.time_off.count() == 1
+    desk.carls_visit.refresh_from_db()
+    assert desk.carls_visit.status == "checked_in"
+
+
+def test_removing_hours_under_a_checked_in_client_asks_again_with_the_list(desk, as_admin):
+    desk.carls_visit.status = "checked_in"
+    desk.carls_visit.save()
+    tuesday = desk.tess.working_hours.get(weekday=TUESDAY)
+    remove = {"what": "delete_hours", "id": tuesday.pk}
+
+    response = as_admin.post(url(desk.tess), {**remove, "affected_bookings": "cancel"})
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "is checked in" in page
+    assert page.count('class="affected__booking"') == 2  # Carl's and Dana's visits
+    assert f'name="id" value="{tuesday.pk}"' in page
+    assert desk.tess.working_hours.filter(pk=tuesday.pk).exists()
+    assert Booking.objects.filter(status="cancelled").count() == 0

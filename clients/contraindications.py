@@ -8,13 +8,19 @@ a doubt (a surgery without a date, a pregnancy without weeks), the stricter flag
 """
 
 from dataclasses import asdict, dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db import models
+from django.utils import timezone
+
+from clinic.models import clinic_timezone
 
 RECENT_SURGERY = timedelta(weeks=12)
 # The first trimester runs through the end of week 13 (13+6); weeks are completed weeks.
 FIRST_TRIMESTER_WEEKS = 13
+# A pregnancy runs to term by 42 weeks: past that by the intake's dates, the birth is due or
+# done, and the weeks after a birth carry their own clotting risk. Ask.
+TERM_WEEKS = 42
 
 
 class Severity(models.TextChoices):
@@ -60,6 +66,7 @@ RULE_FIELDS = (
     "high_risk_pregnancy",
     "osteoporosis",
     "skin_condition",
+    "created_at",  # the day the weeks of a pregnancy were counted
 )
 
 # The intake items each flag is read from: answering one of them on a new form (rather than
@@ -107,12 +114,30 @@ def _recent_surgery(intake, today: date) -> Flag | None:
     return None
 
 
-def _pregnancy(intake) -> Flag | None:
+def pregnancy_weeks_on(weeks: int | None, counted_on, today: date) -> int | None:
+    """The completed weeks on `today` of a pregnancy at `weeks` on `counted_on` (the day of
+    the intake that gave them: a date, an aware datetime, or None for today)."""
+    if weeks is None:
+        return None
+    if isinstance(counted_on, datetime):
+        counted_on = timezone.localdate(counted_on, clinic_timezone())
+    elapsed = (today - counted_on).days if counted_on is not None else 0
+    return weeks + max(elapsed, 0) // 7
+
+
+def _pregnancy(intake, today: date) -> Flag | None:
     if not intake.pregnant:
         return None
-    weeks = intake.pregnancy_weeks
+    weeks = pregnancy_weeks_on(intake.pregnancy_weeks, intake.created_at, today)
     if intake.high_risk_pregnancy:
         return _flag(FlagCode.PREGNANCY, Severity.HIGH, "High-risk pregnancy")
+    if weeks is not None and weeks > TERM_WEEKS:
+        return _flag(
+            FlagCode.PREGNANCY,
+            Severity.HIGH,
+            "Pregnancy past term by the intake's dates: ask whether the client has given "
+            "birth (clotting risk in the weeks after)",
+        )
     if weeks is None:
         return _flag(
             FlagCode.PREGNANCY,
@@ -157,7 +182,7 @@ def flags_for_intake(intake, today: date) -> list[Flag]:
     flags.append(_recent_surgery(intake, today))
     if intake.cancer_under_treatment:
         flags.append(_flag(FlagCode.CANCER_TREATMENT, Severity.HIGH, "Cancer under treatment"))
-    flags.append(_pregnancy(intake))
+    flags.append(_pregnancy(intake, today))
     if intake.osteoporosis:
         flags.append(_flag(FlagCode.OSTEOPOROSIS, Severity.MEDIUM, "Osteoporosis: reduce pressure"))
     if intake.skin_condition:

@@ -7,9 +7,10 @@ from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from clients.contraindications import RULE_FIELDS, Flag, flags_for_intake
+from clients.contraindications import RULE_FIELDS, Flag, flags_for_intake, pregnancy_weeks_on
 from clients.models import (
     ANSWER_ITEMS,
+    PREGNANCY_WEEKS_MAX,
     Client,
     ConsentText,
     FlagResolution,
@@ -27,6 +28,13 @@ UPCOMING_STATUSES = (BookingStatus.REQUESTED, BookingStatus.CONFIRMED)
 def clinic_today() -> date:
     """Today's date where the clinic is (flags such as "surgery in the last 12 weeks")."""
     return timezone.localdate(timezone=clinic_timezone())
+
+
+def advanced_pregnancy_weeks(intake: Intake, today: date) -> int | None:
+    """The weeks of pregnancy an intake gave, counted on to `today` (what a new form carries
+    forward), at most the most an intake holds."""
+    weeks = pregnancy_weeks_on(intake.pregnancy_weeks, intake.created_at, today)
+    return None if weeks is None else min(weeks, PREGNANCY_WEEKS_MAX)
 
 
 def _standing() -> QuerySet[FlagResolution]:
@@ -139,6 +147,7 @@ def intake_draft(client: Client) -> dict:
         points = []
     else:
         draft = {name: getattr(latest, name) for name in ANSWER_ITEMS}
+        draft["pregnancy_weeks"] = advanced_pregnancy_weeks(latest, clinic_today())
         points = list(
             ReportedTriggerPoint.objects.filter(intake=latest).values(
                 "muscle", "side", "pain", "refers_to", "note"

@@ -25,7 +25,12 @@ from clients.models import (
     Intake,
     ReportedTriggerPoint,
 )
-from clients.selectors import active_flags_of, clinic_today, current_consent_text
+from clients.selectors import (
+    active_flags_of,
+    advanced_pregnancy_weeks,
+    clinic_today,
+    current_consent_text,
+)
 from clinic.accounts import (
     LINK_INVALID,
     activation_link,
@@ -308,7 +313,8 @@ def _answers(fields: dict) -> dict:
 
 def _carry_forward(previous: Intake | None, answered: dict) -> tuple[dict, list[str]]:
     """Complete a form's answers from the previous intake: every item left unanswered keeps
-    the earlier answer. Answering "not pregnant" clears the pregnancy's details; a surgery
+    the earlier answer (the weeks of a pregnancy counted on to today). Answering "not
+    pregnant" clears the pregnancy's details; a surgery
     answered anew (or "none") keeps the earlier surgery date only when it is the same surgery."""
     answers = dict(answered)
     if previous is None:
@@ -321,6 +327,8 @@ def _carry_forward(previous: Intake | None, answered: dict) -> tuple[dict, list[
     carried = [name for name in ANSWER_ITEMS if name not in answers]
     for name in carried:
         answers[name] = getattr(previous, name)
+    if "pregnancy_weeks" in carried:  # the weeks counted then, counted on to today
+        answers["pregnancy_weeks"] = advanced_pregnancy_weeks(previous, clinic_today())
     return answers, carried
 
 

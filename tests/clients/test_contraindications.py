@@ -11,6 +11,7 @@ from clients.contraindications import (
     FIRST_TRIMESTER_WEEKS,
     RECENT_SURGERY,
     RULE_FIELDS,
+    TERM_WEEKS,
     FlagCode,
     Severity,
     flags_for_intake,
@@ -103,6 +104,22 @@ def test_later_pregnancy_is_medium(weeks):
     assert (flag.code, flag.severity) == ("pregnancy", "medium")
 
 
+def test_the_weeks_count_on_from_the_day_of_the_intake():
+    """Ten weeks at an intake five weeks ago is fifteen today: out of the first trimester."""
+    flag = only(pregnant=True, pregnancy_weeks=10, created_at=TODAY - timedelta(weeks=5))
+
+    assert (flag.code, flag.severity) == ("pregnancy", "medium")
+    assert only(pregnant=True, pregnancy_weeks=10, created_at=TODAY).severity == "high"
+
+
+@pytest.mark.parametrize(("weeks", "ago"), [(38, 6), (TERM_WEEKS + 1, 0)])
+def test_a_pregnancy_past_term_by_the_intakes_dates_asks_about_the_birth(weeks, ago):
+    flag = only(pregnant=True, pregnancy_weeks=weeks, created_at=TODAY - timedelta(weeks=ago))
+
+    assert (flag.code, flag.severity) == ("pregnancy", "high")
+    assert "given birth" in flag.label
+
+
 def test_high_risk_pregnancy_is_high_in_any_week():
     flag = only(pregnant=True, pregnancy_weeks=30, high_risk_pregnancy=True)
 
@@ -189,9 +206,10 @@ def test_any_intake_gives_each_flag_once_in_severity_order(
     high_risk=st.booleans(),
     surgery=st.none() | st.dates(),
     surgery_text=st.sampled_from(["", "Knee"]),
+    counted_on=st.none() | st.dates(max_value=TODAY),
 )
 def test_the_rules_read_only_the_declared_fields_and_agree_with_a_model_instance(
-    answers, pregnant, weeks, high_risk, surgery, surgery_text
+    answers, pregnant, weeks, high_risk, surgery, surgery_text, counted_on
 ):
     """`with_flag` judges plain rows holding RULE_FIELDS: they must give what an Intake gives."""
     values = {
@@ -201,6 +219,7 @@ def test_the_rules_read_only_the_declared_fields_and_agree_with_a_model_instance
         "high_risk_pregnancy": high_risk,
         "recent_surgery_date": surgery,
         "recent_surgery": surgery_text,
+        "created_at": counted_on,
     }
     assert set(values) == set(RULE_FIELDS)
 

@@ -4,6 +4,8 @@ only an explicit answer changes it, and the API offers the previous answers as a
 from datetime import timedelta
 
 import pytest
+import time_machine
+from django.utils import timezone
 
 from clients.selectors import clinic_today, intake_draft
 from clinic.models import AuditAction, AuditEntry
@@ -158,6 +160,28 @@ class TestExplicitNone:
         assert codes(carried["flags"]) == ["pregnancy"]
         assert (cleared["pregnant"], cleared["pregnancy_weeks"]) == (False, None)
         assert cleared["flags"] == []
+
+    def test_carried_pregnancy_weeks_count_on_with_time(self, cast):
+        """Ten weeks at a first visit are fifteen five weeks later: the new form (and its
+        draft) carries fifteen, and the flag leaves the first trimester."""
+        api = api_for(cast, "client_a")
+        first = post(api, cast.client_a, {**CONSENT, "pregnant": True, "pregnancy_weeks": 10})
+        assert [f["severity"] for f in first["flags"]] == ["high"]
+
+        with time_machine.travel(timezone.now() + timedelta(weeks=5, hours=1), tick=False):
+            draft = api.get(f"{intakes_url(cast.client_a)}draft/").json()
+            later = post(api, cast.client_a, CONSENT)
+            on_file = api_for(cast, "therapist").get(f"/api/v1/clients/{cast.client_a.pk}/")
+
+        assert draft["pregnancy_weeks"] == 15
+        assert (later["pregnancy_weeks"], "pregnancy_weeks" in later["carried_forward"]) == (
+            15,
+            True,
+        )
+        assert [(f["code"], f["severity"]) for f in later["flags"]] == [("pregnancy", "medium")]
+        assert [f["severity"] for f in on_file.json()["flags"]] == ["medium"]
+        earlier = api.get(f"{intakes_url(cast.client_a)}{first['id']}/").json()
+        assert earlier["pregnancy_weeks"] == 10  # an intake is a record: never rewritten
 
     def test_pregnancy_weeks_without_a_carried_pregnancy_are_still_refused(self, cast):
         api = api_for(cast, "client_a")

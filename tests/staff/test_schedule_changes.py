@@ -198,3 +198,81 @@ def test_removing_hours_under_a_checked_in_client_asks_again_with_the_list(desk,
     assert f'name="id" value="{tuesday.pk}"' in page
     assert desk.tess.working_hours.filter(pk=tuesday.pk).exists()
     assert Booking.objects.filter(status="cancelled").count() == 0
+
+
+def test_time_off_is_changed_in_place_and_guarded_like_adding_it(desk, as_admin):
+    """The dentist moves: the time off's form opens with its values in clinic time; moved over
+    Dana's 13:00 visit it is refused listing her, and the desk keeps her."""
+    off = desk.tess.time_off.create(
+        start=local(2026, 5, 5, 7), end=local(2026, 5, 5, 8, 30), reason="Dentist"
+    )
+
+    page = as_admin.get(f"{url(desk.tess)}?edit_time_off={off.pk}").content.decode()
+
+    assert 'name="what" value="edit_time_off"' in page and f'name="id" value="{off.pk}"' in page
+    assert 'value="07:00"' in page and 'value="08:30"' in page and 'value="2026-05-05"' in page
+    moved = {
+        "what": "edit_time_off",
+        "id": off.pk,
+        "start_date": "2026-05-05",
+        "start_time": "12:30",
+        "end_date": "2026-05-05",
+        "end_time": "14:00",
+        "reason": "Dentist, moved",
+    }
+    refused = as_admin.post(url(desk.tess), moved)
+    assert refused.status_code == 409
+    assert (
+        "Dana Okafor" in refused.content.decode() and "Carl Bishop" not in refused.content.decode()
+    )
+    assert 'name="what" value="edit_time_off"' in refused.content.decode()
+    off.refresh_from_db()
+    assert off.start == local(2026, 5, 5, 7)  # nothing changed yet
+
+    done = as_admin.post(url(desk.tess), {**moved, "affected_bookings": "keep"}, follow=True)
+
+    assert "Time off changed." in done.content.decode()
+    off.refresh_from_db()
+    assert (off.start, off.end, off.reason) == (
+        local(2026, 5, 5, 12, 30),
+        local(2026, 5, 5, 14),
+        "Dentist, moved",
+    )
+    assert desk.tess.time_off.count() == 1
+    desk.danas_visit.refresh_from_db()
+    assert desk.danas_visit.status == "confirmed"
+
+
+def test_working_hours_are_changed_in_place_and_shortening_them_is_guarded(desk, as_admin):
+    tuesday = desk.tess.working_hours.get(weekday=TUESDAY)
+    page = as_admin.get(f"{url(desk.tess)}?edit_hours={tuesday.pk}").content.decode()
+    assert 'name="what" value="edit_hours"' in page and 'value="09:00"' in page
+
+    shorter = {"what": "edit_hours", "id": tuesday.pk, "weekday": TUESDAY}
+    refused = as_admin.post(url(desk.tess), {**shorter, "start_time": "09:00", "end_time": "12:00"})
+
+    assert refused.status_code == 409
+    assert refused.content.decode().count('class="affected__booking"') == 1  # Dana at 13:00
+    tuesday.refresh_from_db()
+    assert str(tuesday.end_time) == "17:00:00"
+
+    longer = as_admin.post(url(desk.tess), {**shorter, "start_time": "08:00", "end_time": "18:00"})
+
+    assert longer.status_code == 302
+    tuesday.refresh_from_db()
+    assert (str(tuesday.start_time), str(tuesday.end_time)) == ("08:00:00", "18:00:00")
+    assert desk.tess.working_hours.filter(weekday=TUESDAY).count() == 1
+
+
+def test_another_therapists_time_off_or_hours_cannot_be_opened_or_changed(desk, as_tess):
+    omars = desk.omar.time_off.create(start=local(2026, 5, 8, 9), end=local(2026, 5, 8, 10))
+    omars_hours = desk.omar.working_hours.first()
+
+    assert as_tess.get(f"{url(desk.tess)}?edit_time_off={omars.pk}").status_code == 404
+    assert as_tess.get(f"{url(desk.tess)}?edit_hours={omars_hours.pk}").status_code == 404
+    assert as_tess.get(f"{url(desk.tess)}?edit_hours=x").status_code == 404
+    edit = {"what": "edit_time_off", "id": omars.pk, "start_date": "2026-05-08",
+            "start_time": "09:00", "end_date": "2026-05-08", "end_time": "12:00"}  # fmt: skip
+    assert as_tess.post(url(desk.tess), edit).status_code == 404
+    omars.refresh_from_db()
+    assert omars.end == local(2026, 5, 8, 10)

@@ -590,6 +590,9 @@ class RoomAdmin(ScheduleAdmin):
     def get_readonly_fields(self, request, obj=None):
         return []
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # as in the API: a room is taken out of use (guarded), never deleted
+
 
 # --- The clinic's settings: a new time zone moves every therapist's hours against bookings --
 

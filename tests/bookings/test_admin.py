@@ -505,6 +505,24 @@ def test_rooms_in_the_admin_go_through_the_schedule(world, client):
     assert room.active
 
 
+def test_a_room_is_taken_out_of_use_in_the_admin_never_deleted(world, client):
+    """Deleting the only room suiting a service would leave it unbookable while rooms are in
+    use: as in the API, rooms are deactivated (through the guard), not deleted."""
+    from bookings.models import Room
+
+    room = Room.objects.create(name="Room 1")
+    room.services.add(world.service)
+    client.force_login(world.admin)
+
+    assert client.get(f"/admin/bookings/room/{room.pk}/delete/").status_code == 403
+    assert (
+        client.post(f"/admin/bookings/room/{room.pk}/delete/", {"post": "yes"}).status_code == 403
+    )
+    listing = client.get("/admin/bookings/room/").content.decode()
+    assert "delete_selected" not in listing
+    assert Room.objects.filter(pk=room.pk).exists()
+
+
 def clinic_form(clinic, **extra):
     data = {
         name: getattr(clinic, name)

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import assert_accessible
 from tests.factories import PASSWORD
-from tests.staff.conftest import NOW, build_clinic
+from tests.staff.conftest import NOW, build_clinic, local
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -108,6 +108,21 @@ def test_time_off_over_a_booking_asks_and_the_desk_cancels_it(desk, site, tablet
     assert_accessible(tablet)
     desk.carls_visit.refresh_from_db()
     assert (desk.carls_visit.status, desk.carls_visit.cancel_reason) == ("cancelled", "Tess is ill")
+
+    # The dentist runs late: the time off is changed in place, over Dana's 13:00, and kept.
+    tablet.get_by_role("link", name="Change the time off from 5 May 09:30").click()
+    expect(tablet.get_by_label("Until (time)")).to_have_value("11:30")
+    assert_accessible(tablet)
+    tablet.get_by_label("Until (time)").fill("13:30")
+    tablet.get_by_role("button", name="Save the time off").click()
+    expect(tablet.locator(".affected__booking")).to_contain_text("Dana Okafor")
+    tablet.get_by_role("button", name="Keep them").click()
+
+    expect(tablet.get_by_text("Time off changed.")).to_be_visible()
+    (off,) = desk.tess.time_off.all()
+    assert off.end == local(2026, 5, 5, 13, 30)
+    desk.danas_visit.refresh_from_db()
+    assert desk.danas_visit.status == "confirmed"
 
 
 def test_the_therapist_resolves_a_flag_with_a_reason(desk, site, tablet):

@@ -58,23 +58,23 @@ def _week_start(request, clinic) -> date:
     return max(asked, today)
 
 
-def _therapist_choice(request, service):
+def _therapist_choice(request, service, default=None):
+    """The service's therapists, and the one asked for (`?therapist=`; `any` or nobody
+    known: None, anyone available; not asked: `default`)."""
     therapists = list(
         Therapist.objects.filter(active=True, services=service).order_by("display_name", "id")
     )
-    wanted = request.GET.get("therapist") or slots.ANY
+    wanted = request.GET.get("therapist") or (str(default.pk) if default else slots.ANY)
     chosen = next((t for t in therapists if str(t.pk) == wanted), None)
     return therapists, chosen
 
 
 def times_context(
-    request, service, *, clinic, client_id=None, exclude_start=None, fixed_therapist=None
+    request, service, *, clinic, client_id=None, exclude_start=None, default_therapist=None
 ):
-    """What the week picker shows: therapists, the week's days and times, prev/next."""
-    if fixed_therapist is not None:
-        therapists, chosen = [fixed_therapist], fixed_therapist
-    else:
-        therapists, chosen = _therapist_choice(request, service)
+    """What the week picker shows: therapists, the week's days and times, prev/next. The
+    therapist shown first is `default_therapist` (a visit being moved: its own), else anyone."""
+    therapists, chosen = _therapist_choice(request, service, default_therapist)
     first_day = _week_start(request, clinic)
     today = slots.today(clinic)
     if request.GET.get("first"):

@@ -2,6 +2,8 @@
 it to a calendar, reschedule or cancel it (bookings.services, as through the API; who may act
 is bookings' own rule, `refusal_for`)."""
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
@@ -11,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from bookings import selectors
 from bookings import services as booking_services
 from bookings.api.permissions import refusal_for
 from bookings.models import CancelledBy
@@ -22,6 +25,7 @@ from portal.access import visit_access
 from portal.forms import CancelForm
 from portal.slots import parse_value
 from portal.views.booking import times_context
+from therapists.models import Therapist
 from web.http import personal
 
 CHANGEABLE = {BookingStatus.REQUESTED, BookingStatus.CONFIRMED}
@@ -76,6 +80,28 @@ def visit_ics(request, pk: int):
     return response
 
 
+def _therapist_at(booking, therapist_id: int | None, start, clinic) -> Therapist | None:
+    """Who the visit moves to: the therapist picked (one who offers its service), or for a
+    time picked under "anyone", its own therapist when free then, else whoever is."""
+    offering = Therapist.objects.filter(active=True, services=booking.service_id)
+    if therapist_id is not None:
+        return offering.filter(pk=therapist_id).first()
+    free = {
+        slot.therapist_id
+        for slot in selectors.available_slots(
+            service=booking.service,
+            start=start,
+            end=start + timedelta(seconds=1),
+            clinic=clinic,
+            client_id=booking.client_id,
+        )
+        if slot.start == start
+    }
+    if booking.therapist_id in free:
+        return booking.therapist
+    return offering.filter(pk__in=free).order_by("pk").first()
+
+
 @personal
 @require_http_methods(["GET", "POST"])
 def cancel(request, pk: int):
@@ -114,15 +140,29 @@ def reschedule(request, pk: int):
         if parsed is None:
             messages.error(request, _("Choose a new time first."))
             return redirect(reverse("portal:visit-reschedule", args=[pk]) + access.query)
-        _therapist, start = parsed  # the visit keeps its therapist
+        therapist_id, start = parsed
+        therapist = _therapist_at(booking, therapist_id, start, clinic)
         try:
-            booking_services.reschedule_booking(
-                booking, start=start, actor=access.actor, reason=_("Moved online by the client")
+            if therapist is None:
+                raise Conflict(_("That time has just been taken: please choose another."))
+            moved = booking_services.reschedule_booking(
+                booking,
+                start=start,
+                therapist=therapist,
+                actor=access.actor,
+                reason=_("Moved online by the client"),
             )
         except (Conflict, ValidationError) as exc:
             messages.error(request, getattr(exc, "message", None) or " ".join(exc.messages))
             return redirect(reverse("portal:visit-reschedule", args=[pk]) + access.query)
-        messages.success(request, _("Your visit has moved."))
+        if moved.therapist_id != booking.therapist_id:
+            messages.success(
+                request,
+                _("Your visit has moved, now with %(name)s, who will confirm it.")
+                % {"name": moved.therapist.display_name},
+            )
+        else:
+            messages.success(request, _("Your visit has moved."))
         return redirect(_visit_url(access))
     context = _context(access, clinic)
     context.update(why_not=why_not)
@@ -134,7 +174,7 @@ def reschedule(request, pk: int):
                 clinic=clinic,
                 client_id=booking.client_id,
                 exclude_start=booking.start,
-                fixed_therapist=booking.therapist,
+                default_therapist=booking.therapist,
             )
         )
         context["action"] = reverse("portal:visit-reschedule", args=[pk])

@@ -142,6 +142,91 @@ def test_rescheduling_moves_the_visit_to_a_free_time_of_its_therapist(carla, wor
     assert visit.start == new_start and visit.therapist == world.tess
 
 
+@pytest.fixture
+def deep_visit(world):
+    """Deep tissue with Tess, confirmed: Omar offers it too."""
+    booking = factories.make_booking(
+        therapist=world.tess, client=world.client, service=world.deep, start=at(3, 10)
+    )
+    Booking.objects.filter(pk=booking.pk).update(status="confirmed")
+    return booking
+
+
+def test_rescheduling_offers_the_visits_therapist_first_and_the_others(carla, world, deep_visit):
+    url = f"/visits/{deep_visit.pk}/reschedule/"
+    page = carla.get(f"{url}?week=2026-03-05").content.decode()
+    omars = carla.get(f"{url}?week=2026-03-05&therapist={world.omar.pk}").content.decode()
+    anyone = carla.get(f"{url}?week=2026-03-05&therapist=any").content.decode()
+    stamp = int(at(4, 14).timestamp())
+
+    assert f'<option value="{world.tess.pk}" selected>Tess</option>' in page
+    assert f'<option value="{world.omar.pk}">Omar</option>' in page
+    assert f'value="{world.tess.pk}@{stamp}"' in page and f'value="{world.omar.pk}@' not in page
+    assert f'value="{world.omar.pk}@{stamp}"' in omars
+    assert f'value="any@{stamp}"' in anyone
+    assert "waits for them to confirm it" in page
+
+
+def test_moving_to_another_therapist_asks_them_to_confirm(carla, world, deep_visit):
+    done = carla.post(
+        f"/visits/{deep_visit.pk}/reschedule/",
+        {"slot": f"{world.omar.pk}@{int(at(4, 14).timestamp())}"},
+        follow=True,
+    )
+
+    assert "now with Omar, who will confirm it" in done.content.decode()
+    deep_visit.refresh_from_db()
+    assert (deep_visit.therapist, deep_visit.start, deep_visit.status) == (
+        world.omar,
+        at(4, 14),
+        "requested",
+    )
+
+
+def test_anyone_keeps_the_visits_therapist_when_free_else_takes_whoever_is(
+    carla, world, deep_visit
+):
+    url = f"/visits/{deep_visit.pk}/reschedule/"
+    carla.post(url, {"slot": f"any@{int(at(4, 14).timestamp())}"})
+    deep_visit.refresh_from_db()
+    assert (deep_visit.therapist, deep_visit.start, deep_visit.status) == (
+        world.tess,
+        at(4, 14),
+        "confirmed",
+    )
+
+    factories.make_booking(
+        therapist=world.tess, client=world.other, service=world.trigger, start=at(2, 9)
+    )
+    carla.post(url, {"slot": f"any@{int(at(2, 9).timestamp())}"})
+    deep_visit.refresh_from_db()
+    assert (deep_visit.therapist, deep_visit.start) == (world.omar, at(2, 9))
+
+
+def test_a_therapist_who_does_not_offer_the_service_is_refused(carla, world, visit):
+    answer = carla.post(
+        f"/visits/{visit.pk}/reschedule/",  # trigger point: Tess only
+        {"slot": f"{world.omar.pk}@{int(at(4, 14).timestamp())}"},
+        follow=True,
+    )
+
+    assert "notice--error" in answer.content.decode()
+    visit.refresh_from_db()
+    assert (visit.therapist, visit.start) == (world.tess, at(3, 10))
+
+
+def test_the_therapist_picker_keeps_the_emailed_links_proof(anon, world, deep_visit):
+    link = links.visit_url(deep_visit)
+    page = anon.get(path_of(link)).content.decode()
+    token = link.split("k=")[1]
+
+    picker = anon.get(f"/visits/{deep_visit.pk}/reschedule/?k={token}").content.decode()
+
+    assert "visit" in page
+    assert f'<input type="hidden" name="k" value="{token}">' in picker
+    assert picker.count('name="therapist"') == 1
+
+
 def test_rescheduling_inside_the_window_says_call_the_clinic(carla, world):
     soon = factories.make_booking(
         therapist=world.tess, client=world.client, service=world.trigger, start=at(0, 15)

@@ -133,24 +133,43 @@ HELD_FIELDS = (
 )
 
 
-def hold_schedule(therapist: Therapist, service: Service) -> None:
+def _hold_statement() -> str:
+    columns = ", ".join(
+        f'{alias}."{model._meta.get_field(name).column}"'
+        for alias, (model, fields) in zip("ts", HELD_FIELDS, strict=True)
+        for name in fields
+    )
+    (therapists, _), (services, _) = HELD_FIELDS
+    return (
+        f'SELECT {columns}, EXISTS (SELECT 1 FROM "{Room._meta.db_table}" WHERE active) '
+        f'FROM "{therapists._meta.db_table}" t, "{services._meta.db_table}" s '
+        "WHERE t.id = %s AND s.id = %s FOR SHARE OF t, s"
+    )
+
+
+HOLD_STATEMENT = _hold_statement()
+
+
+def hold_schedule(therapist: Therapist, service: Service) -> bool:
     """Share-lock the therapist's and the service's rows until the booking commits, and read
     their rules afresh. A schedule change locks them for update (`bookings.schedule`: time off,
     hours, profile, service), so it waits for this booking and then finds it, or this booking
     waits for the change and then reads the new schedule: a booking never slips in under a
     change checked without it. Share locks block neither each other nor the foreign key checks
-    of other bookings."""
+    of other bookings.
+
+    One statement, which also says whether the clinic has an active room (rooms in use): when
+    it has none, the rooms need not be loaded. True when the rows are gone (nothing known)."""
     with connection.cursor() as cursor:
-        for instance, (model, fields) in zip((therapist, service), HELD_FIELDS, strict=True):
-            columns = ", ".join(f'"{model._meta.get_field(f).column}"' for f in fields)
-            cursor.execute(
-                f'SELECT {columns} FROM "{model._meta.db_table}" WHERE id = %s FOR SHARE',
-                [instance.pk],
-            )
-            row = cursor.fetchone()
-            if row is not None:
-                for name, value in zip(fields, row, strict=True):
-                    setattr(instance, name, value)
+        cursor.execute(HOLD_STATEMENT, [therapist.pk, service.pk])
+        row = cursor.fetchone()
+    if row is None:
+        return True
+    values = iter(row)
+    for instance, (_, fields) in zip((therapist, service), HELD_FIELDS, strict=True):
+        for name in fields:
+            setattr(instance, name, next(values))
+    return next(values)
 
 
 def check_bookable(
@@ -174,7 +193,7 @@ def check_bookable(
     `prefer_room_id` if it is free (a reschedule keeps its room), else the first free suitable
     room in name order; None when the clinic has no rooms."""
     check_room(room, service)
-    hold_schedule(therapist, service)
+    rooms_in_use = hold_schedule(therapist, service)
     rules = booking_rules(clinic, now, for_staff=for_staff)
     spec = service_spec(service)
     end = start + spec.span
@@ -187,9 +206,15 @@ def check_bookable(
         exclude_booking_id=exclude_booking_id,
         client_id=client_id,
     )
-    rooms = load_rooms(
-        service=service, start=start, end=end, exclude_booking_id=exclude_booking_id, only_room=room
-    )
+    rooms = None  # no active room: rooms are not in use (what `load_rooms` would answer)
+    if rooms_in_use:
+        rooms = load_rooms(
+            service=service,
+            start=start,
+            end=end,
+            exclude_booking_id=exclude_booking_id,
+            only_room=room,
+        )
     reason = refusal(schedule, spec, start, rules, rooms)
     if reason is not None and reason.is_collision:
         raise Conflict(rules.explain(reason), code=str(reason))

@@ -24,6 +24,7 @@ from clinic.api.fields import (
     NEAR_TODAY,
     DayField,
     InstantField,
+    KnownPrimaryKeyRelatedField,
     ModelSerializer,
 )
 from clinic.models import Service
@@ -111,8 +112,9 @@ class BookingSerializer(ModelSerializer):
 
 
 class BookingCreateSerializer(serializers.Serializer):
-    therapist = serializers.PrimaryKeyRelatedField(queryset=Therapist.objects.all())
-    service = serializers.PrimaryKeyRelatedField(queryset=Service.objects.all())
+    # The view reads both (and the clinic) in one statement first: `context["known"]`.
+    therapist = KnownPrimaryKeyRelatedField(queryset=Therapist.objects.all())
+    service = KnownPrimaryKeyRelatedField(queryset=Service.objects.all())
     client = serializers.PrimaryKeyRelatedField(
         queryset=Client.objects.all(),
         required=False,

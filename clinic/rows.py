@@ -36,3 +36,42 @@ def from_row(model, values):
     return model.from_db(
         connection.alias, [field.attname for field in model._meta.concrete_fields], converted
     )
+
+
+@cache
+def _written_fields(model) -> tuple:
+    return tuple(field for field in model._meta.concrete_fields if not field.primary_key)
+
+
+def insert_parts(instance, *, leave_out: tuple[str, ...] = ()) -> tuple[list[str], list]:
+    """The quoted columns and the values of a new `instance` as `Model.save()` would insert
+    them (defaults, auto_now fields set on the instance, values prepared for the database),
+    less the fields named in `leave_out` (which the statement fills itself)."""
+    columns, values = [], []
+    for field in _written_fields(type(instance)):
+        if field.name in leave_out:
+            continue
+        columns.append(f'"{field.column}"')
+        values.append(field.get_db_prep_save(field.pre_save(instance, True), connection))
+    return columns, values
+
+
+def insert_statement(instances, *, ignore_conflicts: bool = False) -> tuple[str, list]:
+    """One INSERT of new `instances` of one model (SQL and parameters), optionally ON CONFLICT
+    DO NOTHING (as `bulk_create(ignore_conflicts=True)`), to run alone or in a WITH clause."""
+    rows, params = [], []
+    for instance in instances:
+        columns, values = insert_parts(instance)
+        rows.append(f"({', '.join(['%s'] * len(values))})")
+        params += values
+    model = type(instances[0])
+    sql = f'INSERT INTO "{model._meta.db_table}" ({", ".join(columns)}) VALUES {", ".join(rows)}'
+    return sql + (" ON CONFLICT DO NOTHING" if ignore_conflicts else ""), params
+
+
+def saved(instance, pk=None) -> None:
+    """Mark a new instance written by one of these statements as a saved row."""
+    if pk is not None:
+        instance.pk = pk
+    instance._state.adding = False
+    instance._state.db = connection.alias

@@ -22,10 +22,11 @@ pytestmark = pytest.mark.django_db
 # with the clinic, one statement; the transaction; the therapist's and service's rows
 # share-locked and re-read (a schedule change made at the same moment cannot strand the
 # booking), with whether any room is in use, one statement; the schedule (offered service,
-# working hours, time off, bookings, waitlist holds); the insert in its savepoint; its history
-# row; the reminders; the client's "request received" notice and the therapist's notice.
-# (Under the tests' outer transaction the booking's own is a savepoint, and the insert's too.)
-CLIENT_CREATE_QUERIES = 17
+# working hours, time off, bookings, waitlist holds); the booking with its history row, one
+# statement in its savepoint; its reminders, the client's "request received" notice and the
+# therapist's notice, one statement. (Under the tests' outer transaction the booking's own
+# transaction is a savepoint too.)
+CLIENT_CREATE_QUERIES = 14
 # With rooms in use: the rooms that suit the service, and their bookings.
 ROOMS_QUERIES = 2
 

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
+from django.db import connection
 from django.db.models import (
     BigIntegerField,
     Exists,
@@ -30,6 +31,7 @@ from bookings.availability import (
 from bookings.models import Booking, BookingEvent, BookingSeries, Room
 from clinic.models import Clinic, Service
 from clinic.roles import Role, client_of, role_of, therapist_of
+from clinic.rows import from_row, select_list
 from clinic.statuses import ACTIVE_STATUSES, BookingStatus
 from therapists.models import Therapist, TimeOff, WorkingHours
 
@@ -309,4 +311,41 @@ def calendar_bookings(therapist: Therapist, *, now: datetime | None = None, days
         .filter(status__in=[*ACTIVE_STATUSES, BookingStatus.COMPLETED])
         .select_related("client", "service")
         .order_by("start")
+    )
+
+
+# Largest id a bigint column holds: a larger one names no row (and must not reach the SQL).
+MAX_ID = 2**63 - 1
+
+
+def _named_rows_statement() -> str:
+    return (
+        f"SELECT {select_list(Therapist, 't')}, {select_list(Service, 's')}, "
+        f"{select_list(Clinic, 'c')} "
+        f'FROM "{Therapist._meta.db_table}" t, "{Service._meta.db_table}" s, '
+        f'"{Clinic._meta.db_table}" c WHERE t.id = %s AND s.id = %s AND c.id = 1'
+    )
+
+
+NAMED_ROWS = _named_rows_statement()
+
+
+def booking_request_rows(therapist_id, service_id) -> tuple[Therapist, Service] | None:
+    """The therapist and the service a booking request names, with the clinic (kept as this
+    request's `Clinic.get()`), read in one statement instead of three. None when an id is not
+    a plain integer or names no row: then the request's validation looks them up itself, and
+    says which is missing."""
+    ids = (therapist_id, service_id)
+    if not all(type(pk) is int and 0 < pk <= MAX_ID for pk in ids):
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(NAMED_ROWS, list(ids))
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    therapist_end = len(Therapist._meta.concrete_fields)
+    service_end = therapist_end + len(Service._meta.concrete_fields)
+    Clinic.keep_for_request(from_row(Clinic, row[service_end:]))
+    return from_row(Therapist, row[:therapist_end]), from_row(
+        Service, row[therapist_end:service_end]
     )

@@ -7,6 +7,7 @@ by name, gives the same answer (409) when two requests race for one slot.
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, OperationalError, connection, transaction
@@ -16,6 +17,7 @@ from bookings.availability import refusal
 from bookings.models import Booking, BookingEvent, BookingStatus, CancelledBy, Room
 from bookings.selectors import booking_rules, load_rooms, load_schedules, service_spec
 from bookings.signals import announce
+from clinic import rows
 from clinic.errors import Conflict
 from clinic.models import Clinic, Service
 from clinic.roles import Role, is_admin, role_of
@@ -78,7 +80,9 @@ def constraint_name(exc: IntegrityError) -> str | None:
 DEADLOCK_DETECTED = "40P01"
 
 
-def save_or_conflict(booking: Booking, *, attempts: int = 3, savepoint: bool = True) -> None:
+def save_or_conflict(
+    booking: Booking, *, attempts: int = 3, savepoint: bool = True, write=None
+) -> None:
     """Save in a savepoint; an overlap refused by the database becomes a 409 (Conflict).
 
     Two transactions inserting overlapping rows can each find the other's row while checking
@@ -89,10 +93,13 @@ def save_or_conflict(booking: Booking, *, attempts: int = 3, savepoint: bool = T
     Without `savepoint` (the caller is the outermost `retried_atomic` and has nothing to retry
     inside its transaction) the row is saved directly, two statements fewer: an overlap is the
     same 409, and a deadlock runs the whole transaction again (`retried_atomic`).
+
+    `write` saves the row another way (a new booking with its history row, one statement).
     """
+    write = write or booking.save
     if not savepoint:
         try:
-            booking.save()
+            write()
         except IntegrityError as exc:
             name = constraint_name(exc)
             if name in COLLISIONS:
@@ -102,7 +109,7 @@ def save_or_conflict(booking: Booking, *, attempts: int = 3, savepoint: bool = T
     for attempt in range(1, attempts + 1):
         try:
             with transaction.atomic():
-                booking.save()
+                write()
             return
         except IntegrityError as exc:
             name = constraint_name(exc)
@@ -133,24 +140,43 @@ HELD_FIELDS = (
 )
 
 
-def hold_schedule(therapist: Therapist, service: Service) -> None:
+def _hold_statement() -> str:
+    columns = ", ".join(
+        f'{alias}."{model._meta.get_field(name).column}"'
+        for alias, (model, fields) in zip("ts", HELD_FIELDS, strict=True)
+        for name in fields
+    )
+    (therapists, _), (services, _) = HELD_FIELDS
+    return (
+        f'SELECT {columns}, EXISTS (SELECT 1 FROM "{Room._meta.db_table}" WHERE active) '
+        f'FROM "{therapists._meta.db_table}" t, "{services._meta.db_table}" s '
+        "WHERE t.id = %s AND s.id = %s FOR SHARE OF t, s"
+    )
+
+
+HOLD_STATEMENT = _hold_statement()
+
+
+def hold_schedule(therapist: Therapist, service: Service) -> bool:
     """Share-lock the therapist's and the service's rows until the booking commits, and read
     their rules afresh. A schedule change locks them for update (`bookings.schedule`: time off,
     hours, profile, service), so it waits for this booking and then finds it, or this booking
     waits for the change and then reads the new schedule: a booking never slips in under a
     change checked without it. Share locks block neither each other nor the foreign key checks
-    of other bookings."""
+    of other bookings.
+
+    One statement, which also says whether the clinic has an active room (rooms in use): when
+    it has none, the rooms need not be loaded. True when the rows are gone (nothing known)."""
     with connection.cursor() as cursor:
-        for instance, (model, fields) in zip((therapist, service), HELD_FIELDS, strict=True):
-            columns = ", ".join(f'"{model._meta.get_field(f).column}"' for f in fields)
-            cursor.execute(
-                f'SELECT {columns} FROM "{model._meta.db_table}" WHERE id = %s FOR SHARE',
-                [instance.pk],
-            )
-            row = cursor.fetchone()
-            if row is not None:
-                for name, value in zip(fields, row, strict=True):
-                    setattr(instance, name, value)
+        cursor.execute(HOLD_STATEMENT, [therapist.pk, service.pk])
+        row = cursor.fetchone()
+    if row is None:
+        return True
+    values = iter(row)
+    for instance, (_, fields) in zip((therapist, service), HELD_FIELDS, strict=True):
+        for name in fields:
+            setattr(instance, name, next(values))
+    return next(values)
 
 
 def check_bookable(
@@ -174,7 +200,7 @@ def check_bookable(
     `prefer_room_id` if it is free (a reschedule keeps its room), else the first free suitable
     room in name order; None when the clinic has no rooms."""
     check_room(room, service)
-    hold_schedule(therapist, service)
+    rooms_in_use = hold_schedule(therapist, service)
     rules = booking_rules(clinic, now, for_staff=for_staff)
     spec = service_spec(service)
     end = start + spec.span
@@ -187,9 +213,15 @@ def check_bookable(
         exclude_booking_id=exclude_booking_id,
         client_id=client_id,
     )
-    rooms = load_rooms(
-        service=service, start=start, end=end, exclude_booking_id=exclude_booking_id, only_room=room
-    )
+    rooms = None  # no active room: rooms are not in use (what `load_rooms` would answer)
+    if rooms_in_use:
+        rooms = load_rooms(
+            service=service,
+            start=start,
+            end=end,
+            exclude_booking_id=exclude_booking_id,
+            only_room=room,
+        )
     reason = refusal(schedule, spec, start, rules, rooms)
     if reason is not None and reason.is_collision:
         raise Conflict(rules.explain(reason), code=str(reason))
@@ -200,8 +232,8 @@ def check_bookable(
     return rooms.free_room(start, end, prefer=prefer_room_id)
 
 
-def _record(booking: Booking, *, actor, from_status: str, reason: str = "", from_start=None):
-    BookingEvent.objects.create(
+def _event(booking: Booking, *, actor, from_status: str, reason: str = "", from_start=None):
+    return BookingEvent(
         booking=booking,
         actor=actor if actor is not None and actor.is_authenticated else None,
         from_status=from_status,
@@ -210,6 +242,32 @@ def _record(booking: Booking, *, actor, from_status: str, reason: str = "", from
         from_start=from_start,
         to_start=booking.start,
     )
+
+
+def _record(booking: Booking, **event) -> None:
+    _event(booking, **event).save()
+
+
+def _insert_booked(booking: Booking, event: BookingEvent) -> None:
+    """A new booking and its first history row, in one statement (the history row takes the
+    booking's id from the booking's insert)."""
+    booking_columns, booking_values = rows.insert_parts(booking)
+    event_columns, event_values = rows.insert_parts(event, leave_out=("booking",))
+    booking_column = BookingEvent._meta.get_field("booking").column
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'WITH booked AS (INSERT INTO "{Booking._meta.db_table}" '
+            f"({', '.join(booking_columns)}) VALUES ({', '.join(['%s'] * len(booking_values))}) "
+            f'RETURNING id) INSERT INTO "{BookingEvent._meta.db_table}" '
+            f'("{booking_column}", {", ".join(event_columns)}) '
+            f"SELECT booked.id, {', '.join(['%s'] * len(event_values))} FROM booked "
+            f'RETURNING "{booking_column}", id',
+            booking_values + event_values,
+        )
+        booking_id, event_id = cursor.fetchone()
+    rows.saved(booking, booking_id)
+    event.booking = booking
+    rows.saved(event, event_id)
 
 
 @retried_atomic
@@ -262,8 +320,14 @@ def create_booking(
     # we picked may be worth a second try inside it; otherwise, as the outermost transaction,
     # no savepoint is needed.
     outermost = not transaction.get_connection().savepoint_ids
+    event = _event(booking, actor=actor, from_status="", reason="Booked")
+    write = partial(_insert_booked, booking, event)
     try:
-        save_or_conflict(booking, savepoint=not outermost or (room_id is not None and room is None))
+        save_or_conflict(
+            booking,
+            savepoint=not outermost or (room_id is not None and room is None),
+            write=write,
+        )
     except Conflict as exc:
         # Another request took the room we picked; if the clinic did not name it, look
         # again once: a second suitable room may still be free.
@@ -277,8 +341,7 @@ def create_booking(
             client_id=client.pk,
             for_staff=for_staff,
         )
-        save_or_conflict(booking)
-    _record(booking, actor=actor, from_status="", reason="Booked")
+        save_or_conflict(booking, write=write)
     announce(booking, previous_status=None, previous_start=None)
     return booking
 

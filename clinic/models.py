@@ -123,6 +123,14 @@ class Clinic(models.Model):
             scope["clinic"] = clinic
         return clinic
 
+    @classmethod
+    def keep_for_request(cls, clinic: "Clinic") -> None:
+        """Hand `clinic` (the row, read together with others in one statement) to the rest of
+        this request as its `Clinic.get()`, unless the request has read it already."""
+        scope = _request_scope.get()
+        if scope is not None and not scope:
+            scope["clinic"] = clinic
+
     @property
     def tz(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.timezone)

@@ -13,7 +13,6 @@
 """
 
 import logging
-from functools import partial
 
 from celery import current_app, shared_task
 from django.db import transaction
@@ -37,9 +36,40 @@ def publish(task_name: str, *args) -> bool:
         return False
 
 
+class _Publish:
+    """A publish waiting for its transaction to commit."""
+
+    def __init__(self, task_name: str, args: tuple):
+        self.task_name, self.args, self.done = task_name, args, False
+
+    def __call__(self) -> None:
+        self.done = True
+        publish(self.task_name, *self.args)
+
+    def __repr__(self) -> str:
+        return f"publish {self.task_name}{self.args!r}"
+
+    def waiting_for(self, task_name: str, args: tuple) -> bool:
+        return not self.done and (self.task_name, self.args) == (task_name, args)
+
+
 def publish_on_commit(task_name: str, *args) -> None:
-    """Publish a task once the current transaction commits (at once outside one)."""
-    transaction.on_commit(partial(publish, task_name, *args))
+    """Publish a task once the current transaction commits (at once outside one). The same
+    task with the same arguments asked for twice in one transaction (a booking's notice to
+    the client and to the therapist both ask for the dispatcher) is published once: the
+    broker's round trip and Celery's own work are most of a publish.
+
+    Only a publish waiting in savepoints that are all still open is taken for this one: it is
+    discarded (a savepoint rolled back) only when this one would be, so skipping this one
+    never loses a publish."""
+    connection = transaction.get_connection()
+    open_now = set(connection.savepoint_ids)
+    if connection.in_atomic_block and any(
+        isinstance(job, _Publish) and job.waiting_for(task_name, args) and sids <= open_now
+        for sids, job, _ in connection.run_on_commit
+    ):
+        return
+    transaction.on_commit(_Publish(task_name, args))
 
 
 @shared_task(name="clinic.tasks.heartbeat", ignore_result=True)

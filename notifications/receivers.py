@@ -27,13 +27,16 @@ def plan_messages(
       therapist);
     - the therapists concerned are emailed (unless they turned it off): a new booking, a
       move (both the therapist it left and the one it went to), a cancellation.
+
+    The new reminders and notices are written in one statement (`services.write_rows`).
     """
     was_active = previous_status in ACTIVE_STATUSES
     moved = (previous_start is not None and previous_start != booking.start) or (
         previous_therapist is not None
     )
+    rows = []  # written together, in one statement
     if booking.is_active and previous_status is None:
-        services.schedule_reminders(booking)  # a new booking has no reminders to replace
+        rows += services.reminder_rows(booking)  # a new booking has no reminders to replace
     elif booking.is_active and (moved or not was_active):
         services.replace_reminders(booking)
     elif was_active and not booking.is_active:
@@ -41,39 +44,44 @@ def plan_messages(
         services.skip_pending_reminders(booking, f"The booking is {status}.")
 
     if previous_status is None and booking.status == BookingStatus.REQUESTED:
-        services.queue_notice(booking, NoticeKind.REQUEST_RECEIVED)
+        rows += services.notice_rows(booking, NoticeKind.REQUEST_RECEIVED)
     if booking.status == BookingStatus.CONFIRMED and previous_status != BookingStatus.CONFIRMED:
-        services.queue_notice(booking, NoticeKind.CONFIRMATION)
+        rows += services.notice_rows(booking, NoticeKind.CONFIRMATION)
     elif booking.status == BookingStatus.CANCELLED and was_active:
-        services.queue_notice(booking, NoticeKind.CANCELLATION)
+        rows += services.notice_rows(booking, NoticeKind.CANCELLATION)
     elif booking.is_active and was_active and moved:
-        services.queue_notice(booking, NoticeKind.RESCHEDULED)
-    tell_therapists(booking, previous_status, previous_start, previous_therapist, moved)
+        rows += services.notice_rows(booking, NoticeKind.RESCHEDULED)
+    rows += therapist_rows(booking, previous_status, previous_start, previous_therapist, moved)
+    services.write_rows(rows)
 
 
-def tell_therapists(booking, previous_status, previous_start, previous_therapist, moved) -> None:
-    """Queue the emails to the therapists a change concerns (each skipped for a therapist who
-    turned them off): the booking's therapist of a new booking or a cancellation; on a move,
-    the booking's therapist and, when the move changed therapist, the one it left."""
+def therapist_rows(booking, previous_status, previous_start, previous_therapist, moved) -> list:
+    """The emails to the therapists a change concerns (none for a therapist who turned them
+    off): the booking's therapist of a new booking or a cancellation; on a move, the booking's
+    therapist and, when the move changed therapist, the one it left."""
     was_active = previous_status in ACTIVE_STATUSES
     if previous_status is None and booking.is_active:
-        services.queue_therapist_notice(booking, booking.therapist, TherapistNoticeKind.BOOKED)
-    elif booking.status == BookingStatus.CANCELLED and was_active:
-        services.queue_therapist_notice(
+        return services.therapist_notice_rows(
+            booking, booking.therapist, TherapistNoticeKind.BOOKED
+        )
+    if booking.status == BookingStatus.CANCELLED and was_active:
+        return services.therapist_notice_rows(
             booking, booking.therapist, TherapistNoticeKind.CANCELLATION
         )
-    elif booking.is_active and was_active and moved:
+    rows = []
+    if booking.is_active and was_active and moved:
         recipients = [booking.therapist]
         if previous_therapist is not None:
             recipients.append(previous_therapist)  # told that it left them
         for therapist in recipients:
-            services.queue_therapist_notice(
+            rows += services.therapist_notice_rows(
                 booking,
                 therapist,
                 TherapistNoticeKind.RESCHEDULED,
                 previous_start=previous_start,
                 previous_therapist=previous_therapist,
             )
+    return rows
 
 
 def plan_series_booked(sender, *, series, bookings, **kwargs) -> None:

@@ -7,10 +7,12 @@ what is due. A booking is therefore taken even while the broker is down.
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import connection
 from django.utils import timezone
 
 from bookings.models import Booking
 from clinic.models import Clinic
+from clinic.rows import insert_statement, saved
 from clinic.tasks import publish_on_commit
 from notifications import kinds
 from notifications.models import (
@@ -35,13 +37,10 @@ def channels_for(client) -> list[str]:
     return wanted
 
 
-def schedule_reminders(booking: Booking, *, now=None) -> list[Reminder]:
-    """One reminder per clinic offset and channel for the booking's current start.
-
-    An offset whose time has already passed when this runs is recorded as `skipped` with the
-    reason (never sent late). Rows that already exist for this appointment time are kept
-    (ON CONFLICT DO NOTHING), so calling it twice creates nothing twice.
-    """
+def reminder_rows(booking: Booking, *, now=None) -> list[Reminder]:
+    """The reminders (unsaved) of the booking's current start: one per clinic offset and
+    channel; an offset whose time has already passed is `skipped` with the reason (never sent
+    late)."""
     now = now or timezone.now()
     offsets = sorted({h for h in Clinic.get().reminder_offsets_hours if h > 0}, reverse=True)
     rows = []
@@ -62,7 +61,36 @@ def schedule_reminders(booking: Booking, *, now=None) -> list[Reminder]:
                     ),
                 )
             )
-    return Reminder.objects.bulk_create(rows, ignore_conflicts=True)
+    return rows
+
+
+def schedule_reminders(booking: Booking, *, now=None) -> list[Reminder]:
+    """One reminder per clinic offset and channel for the booking's current start
+    (`reminder_rows`). Rows that already exist for this appointment time are kept (ON CONFLICT
+    DO NOTHING), so calling it twice creates nothing twice.
+    """
+    return Reminder.objects.bulk_create(reminder_rows(booking, now=now), ignore_conflicts=True)
+
+
+def write_rows(rows) -> None:
+    """Write new reminder and notice rows of any models in one statement, each kept once (ON
+    CONFLICT DO NOTHING on their unique constraints, as `bulk_create(ignore_conflicts=True)`);
+    when a notice is among them, ask for the dispatcher after commit."""
+    by_model: dict = {}
+    for row in rows:
+        by_model.setdefault(type(row), []).append(row)
+    if not by_model:
+        return
+    statements = [insert_statement(group, ignore_conflicts=True) for group in by_model.values()]
+    *first, (last_sql, last_params) = statements
+    with_clause = ", ".join(f"w{i} AS ({sql})" for i, (sql, _) in enumerate(first))
+    params = [p for _, group_params in first for p in group_params] + last_params
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH {with_clause} {last_sql}" if first else last_sql, params)
+    for row in rows:
+        saved(row)
+    if any(model is not Reminder for model in by_model):
+        publish_on_commit("notifications.tasks.dispatch_due")
 
 
 def replace_reminders(booking: Booking, *, now=None) -> list[Reminder]:
@@ -85,28 +113,29 @@ def skip_pending_reminders(booking: Booking, reason: str) -> int:
     )
 
 
-def queue_notice(booking: Booking, kind: str, *, now=None, visits=()) -> None:
-    """Queue a notice to the client, once per booking, kind and channel (a `rescheduled` one
-    once per move: keyed by the booking's version), a second call being a no-op (ON CONFLICT
-    DO NOTHING on the unique constraint), and ask the dispatcher to run once the booking's
-    transaction has committed. `visits`: the bookings a series cancellation lists."""
+def notice_rows(booking: Booking, kind: str, *, now=None, visits=()) -> list[Notice]:
+    """The client's notice of `kind` (unsaved), one per channel; a `rescheduled` one is keyed
+    by the booking's version (once per move). `visits`: the bookings a series notice lists."""
     now = now or timezone.now()
     version = booking.updated_at if kind == NoticeKind.RESCHEDULED else None
-    Notice.objects.bulk_create(
-        [
-            Notice(
-                booking=booking,
-                kind=kind,
-                channel=channel,
-                due_at=now,
-                booking_version=version,
-                visits=[visit.pk for visit in visits],
-            )
-            for channel in channels_for(booking.client)
-        ],
-        ignore_conflicts=True,
-    )
-    publish_on_commit("notifications.tasks.dispatch_due")
+    return [
+        Notice(
+            booking=booking,
+            kind=kind,
+            channel=channel,
+            due_at=now,
+            booking_version=version,
+            visits=[visit.pk for visit in visits],
+        )
+        for channel in channels_for(booking.client)
+    ]
+
+
+def queue_notice(booking: Booking, kind: str, *, now=None, visits=()) -> None:
+    """Queue a notice to the client (`notice_rows`), once per booking, kind and channel, a
+    second call being a no-op (ON CONFLICT DO NOTHING on the unique constraint), and ask the
+    dispatcher to run once the booking's transaction has committed."""
+    write_rows(notice_rows(booking, kind, now=now, visits=visits))
 
 
 def queue_therapist_notice(
@@ -123,27 +152,47 @@ def queue_therapist_notice(
     (`Therapist.email_booking_notices`; re-checked when it is sent). Once per booking,
     therapist and kind (a `rescheduled` one once per move), like the client's notices.
     Returns whether a row was asked for."""
-    if not therapist.email_booking_notices:
-        return False
-    version = booking.updated_at if kind == TherapistNoticeKind.RESCHEDULED else None
-    TherapistNotice.objects.bulk_create(
-        [
-            TherapistNotice(
-                booking=booking,
-                therapist=therapist,
-                kind=kind,
-                channel=Channel.EMAIL,
-                due_at=now or timezone.now(),
-                booking_version=version,
-                previous_start=previous_start,
-                previous_therapist=previous_therapist,
-                visits=[visit.pk for visit in visits],
-            )
-        ],
-        ignore_conflicts=True,
+    rows = therapist_notice_rows(
+        booking,
+        therapist,
+        kind,
+        previous_start=previous_start,
+        previous_therapist=previous_therapist,
+        visits=visits,
+        now=now,
     )
-    publish_on_commit("notifications.tasks.dispatch_due")
-    return True
+    write_rows(rows)
+    return bool(rows)
+
+
+def therapist_notice_rows(
+    booking: Booking,
+    therapist,
+    kind: str,
+    *,
+    previous_start=None,
+    previous_therapist=None,
+    visits=(),
+    now=None,
+) -> list[TherapistNotice]:
+    """The email to `therapist` about `booking` (unsaved; none when they turned booking emails
+    off); a `rescheduled` one is keyed by the booking's version (once per move)."""
+    if not therapist.email_booking_notices:
+        return []
+    version = booking.updated_at if kind == TherapistNoticeKind.RESCHEDULED else None
+    return [
+        TherapistNotice(
+            booking=booking,
+            therapist=therapist,
+            kind=kind,
+            channel=Channel.EMAIL,
+            due_at=now or timezone.now(),
+            booking_version=version,
+            previous_start=previous_start,
+            previous_therapist=previous_therapist,
+            visits=[visit.pk for visit in visits],
+        )
+    ]
 
 
 LISTED_IN_SERIES = "Listed in the series' notice."

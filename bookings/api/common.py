@@ -47,11 +47,14 @@ class ForClientMixin:
         """The caller's role, looked up once per request."""
         return role_of(self.request.user)
 
-    def payload_for_client(self, serializer_class):
-        """(client, validated data without `client`) for this request's body, or 400/403."""
+    def payload_for_client(self, serializer_class, *, known=()):
+        """(client, validated data without `client`) for this request's body, or 400/403.
+        `known`: records already read that the body may name (taken without a query)."""
         user = self.request.user
         clients = clients_caller_acts_for(user, refused=self.refused_message)
-        payload = serializer_class(data=self.request.data, clients=clients)
+        payload = serializer_class(
+            data=self.request.data, clients=clients, context={"known": known}
+        )
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
         return named_client(self.role, user, data, missing=self.missing_client_message), data

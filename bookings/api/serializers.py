@@ -1,5 +1,6 @@
 """Shapes of the bookings API: translate, never decide (the rules live in bookings.services)."""
 
+import copy
 from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
@@ -24,6 +25,7 @@ from clinic.api.fields import (
     NEAR_TODAY,
     DayField,
     InstantField,
+    KnownPrimaryKeyRelatedField,
     ModelSerializer,
 )
 from clinic.models import Service
@@ -101,18 +103,29 @@ class BookingSerializer(ModelSerializer):
         return [flag.as_dict() for flag in flags]
 
     def get_fields(self):
-        fields = super().get_fields()
         # The schema declares every field any role receives (staff-only ones are optional).
         describing = getattr(self.context.get("view"), "swagger_fake_view", False)
-        if not self.context.get("staff", True) and not describing:
-            for name in self.STAFF_ONLY:
-                fields.pop(name, None)
-        return fields
+        staff = bool(self.context.get("staff", True) or describing)
+        # Built from the model once per class and audience, then copied for each serializer
+        # (as DRF copies declared fields): building them is most of answering one booking.
+        key = (type(self), staff)
+        built = _BUILT_FIELDS.get(key)
+        if built is None:
+            built = super().get_fields()
+            if not staff:
+                for name in self.STAFF_ONLY:
+                    built.pop(name, None)
+            _BUILT_FIELDS[key] = built
+        return copy.deepcopy(built)
+
+
+_BUILT_FIELDS: dict = {}
 
 
 class BookingCreateSerializer(serializers.Serializer):
-    therapist = serializers.PrimaryKeyRelatedField(queryset=Therapist.objects.all())
-    service = serializers.PrimaryKeyRelatedField(queryset=Service.objects.all())
+    # The view reads both (and the clinic) in one statement first: `context["known"]`.
+    therapist = KnownPrimaryKeyRelatedField(queryset=Therapist.objects.all())
+    service = KnownPrimaryKeyRelatedField(queryset=Service.objects.all())
     client = serializers.PrimaryKeyRelatedField(
         queryset=Client.objects.all(),
         required=False,

@@ -279,6 +279,20 @@ class FilterSet(django_filters.FilterSet):
     }
 
 
+class KnownPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """A record by id, like DRF's; one the view has read already (in the serializer's
+    `context["known"]`, a sequence of instances) is taken as it is, without a query of its own.
+    Any other value, a miss included, is looked up and refused exactly as DRF does."""
+
+    def to_internal_value(self, data):
+        if type(data) is int:
+            model = self.queryset.model
+            for instance in self.context.get("known", ()):
+                if type(instance) is model and instance.pk == data:
+                    return instance
+        return super().to_internal_value(data)
+
+
 # The project's ModelSerializer: generated date and datetime fields use the fields above (give a
 # field its window with `extra_kwargs = {"start": {"window": ...}}`). No docstring: a serializer
 # without its own would show this one in the OpenAPI schema.

@@ -4,6 +4,7 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -87,13 +88,18 @@ CLIENTS = [
 ]
 
 
-def _user(username: str, email: str, **fields):
+def _user(username: str, email: str, hashed: list[str], **fields):
+    """The demo login `username`, made if missing. The logins share a password, so they share
+    one hash (kept in `hashed` for the run): hashing is slow on purpose, about half a second
+    each, and hashing it for every login was most of a fresh `make run`'s seeding."""
     user, created = User.objects.get_or_create(
         username=username, defaults={"email": email, **fields}
     )
     if created:
-        user.set_password(DEMO_PASSWORD)
-        user.save()
+        if not hashed:
+            hashed.append(make_password(DEMO_PASSWORD))
+        user.password = hashed[0]
+        user.save(update_fields=["password"])
     return user
 
 
@@ -114,7 +120,8 @@ class Command(BaseCommand):
             clinic.timezone = "America/Toronto"
             clinic.save()
 
-        _user("admin", "admin@example.com", is_staff=True, is_superuser=True)
+        hashed: list[str] = []
+        _user("admin", "admin@example.com", hashed, is_staff=True, is_superuser=True)
 
         services = {}
         for name, modality, minutes, buffer, price in SERVICES:
@@ -126,7 +133,7 @@ class Command(BaseCommand):
 
         therapists = {}
         for username, display_name, modalities, intervals in THERAPISTS:
-            user = _user(username, f"{username}@kneadly.example")
+            user = _user(username, f"{username}@kneadly.example", hashed)
             therapist, created = Therapist.objects.get_or_create(
                 user=user,
                 defaults={
@@ -156,7 +163,7 @@ class Command(BaseCommand):
 
         clients = {}
         for username, first, last, email in CLIENTS:
-            user = _user(username, email, first_name=first, last_name=last)
+            user = _user(username, email, hashed, first_name=first, last_name=last)
             client, created = Client.objects.get_or_create(
                 user=user,
                 defaults={"first_name": first, "last_name": last, "email": email},

@@ -9,10 +9,6 @@ clinic must not send away kept out of every event:
   wherever they appear as keys: extra data, contexts, breadcrumbs.
 """
 
-import sentry_sdk
-from sentry_sdk.integrations.celery import CeleryIntegration
-from sentry_sdk.integrations.django import DjangoIntegration
-
 from clinic.redaction import redact
 
 FILTERED = "[Filtered]"
@@ -84,6 +80,12 @@ def scrub(event: dict, hint: dict | None = None) -> dict:
 
 
 def init_sentry(dsn: str, *, environment: str, traces_sample_rate: float, **options) -> None:
+    # Imported here, when a DSN is set: the SDK and its integrations are some 4 MB in every
+    # process (web, worker, beat, each command) that would never report anything.
+    import sentry_sdk
+    from sentry_sdk.integrations.celery import CeleryIntegration
+    from sentry_sdk.integrations.django import DjangoIntegration
+
     sentry_sdk.init(
         dsn=dsn,
         environment=environment,

@@ -305,6 +305,10 @@ class Child:
         code = self.process.poll()
         if code is None:
             return False
+        # What it leaves behind goes with it (the worker's beat, gunicorn's worker): the group
+        # outlives its leader, and the restarted process must not find them running.
+        with contextlib.suppress(OSError):
+            os.killpg(self.process.pid, signal.SIGKILL)
         ran = now - self.started_at
         if ran >= self.STABLE_SECONDS:
             self.failures = 0
@@ -353,8 +357,8 @@ def _write_run_file(port: str, children: list[Child], var_dir: Path = VAR_DIR) -
 
 
 def run_stack(port: str) -> int:
-    """migrate, seed the demo clinic, then supervise web, worker and beat until Ctrl-C or
-    SIGTERM: a child that dies is restarted (with a backoff) and the rest keep running."""
+    """migrate, seed the demo clinic, then supervise web and worker (beat in it) until Ctrl-C
+    or SIGTERM: a child that dies is restarted (with a backoff) and the rest keep running."""
     os.environ.setdefault("DEBUG", "1")
     os.environ.setdefault("SECRET_KEY", "kneadly-local-development-only")
     os.environ.setdefault("KNEADLY_MAIL_DIR", str(VAR_DIR / "mail"))
@@ -364,8 +368,9 @@ def run_stack(port: str) -> int:
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     py = sys.executable
-    # A small clinic's stack at rest: one web process with four threads (not two processes)
-    # and a worker without pool processes keep it under 300 MB of PSS (`make bench-ratios`).
+    # A small clinic's stack at rest, under 300 MB of PSS (`make bench-ratios`): one web process
+    # with four threads (not two processes; --preload would not help with one: the master would
+    # hold a whole Django too) and one worker process that also runs beat.
     commands = {
         "web": [
             py, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}",
@@ -373,21 +378,19 @@ def run_stack(port: str) -> int:
         ],
         # Two threads in the worker's own process, no pool processes: reminders go out in
         # batches, so this sends hundreds a second (the image's worker keeps prefork, whose
-        # processes enforce the hard time limit; here EMAIL_TIMEOUT bounds a hung send).
+        # processes enforce the hard time limit; here EMAIL_TIMEOUT bounds a hung send). Beat
+        # runs in a thread of it (config/celery.py), its schedule in var/; the image runs beat
+        # on its own.
         "worker": [
             py, "-m", "celery", "-A", "config", "worker", "-l", "info", "--pool", "threads",
-            "-c", "2",
-        ],
-        "beat": [
-            py, "-m", "celery", "-A", "config", "beat", "-l", "info",
-            "-s", str(VAR_DIR / "celerybeat-schedule"),
+            "-c", "2", "--beat-thread", "-s", str(VAR_DIR / "celerybeat-schedule"),
         ],
     }  # fmt: skip
     children = [Child(name, argv) for name, argv in commands.items()]
     try:
-        _run_once([py, "manage.py", "migrate", "--noinput"])
-        _run_once([py, "manage.py", "collectstatic", "--noinput", "-v", "0"])
-        _run_once([py, "manage.py", "seed_demo"])
+        # One Django for the set-up: migrate, seed the demo clinic (and collect the static files
+        # when DEBUG is off; with it on, whitenoise serves them from the apps).
+        _run_once([py, "-m", "devtools.embedded", "prepare"])
         for child in children:
             child.start()
         _write_run_file(port, children)
@@ -400,7 +403,7 @@ def run_stack(port: str) -> int:
             f"[kneadly] Admin      {base}/admin/\n"
             f"[kneadly] Demo logins (demo only): admin / therapist tess / client carl, "
             f"password kneadly-demo\n"
-            f"[kneadly] web, worker and beat are restarted if they die; Ctrl-C stops "
+            f"[kneadly] web and worker (with beat) are restarted if they die; Ctrl-C stops "
             f"everything.\n",
             flush=True,
         )
@@ -420,11 +423,31 @@ def run_stack(port: str) -> int:
     return 0
 
 
+def prepare() -> int:
+    """`python -m devtools.embedded prepare`: what `run` does before starting anything, in one
+    process (a Django start-up is seconds): migrate, seed the demo clinic, and collect the static
+    files unless DEBUG is on (then whitenoise serves them from the apps)."""
+    import django
+    from django.conf import settings
+    from django.core.management import call_command
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    django.setup()
+    call_command("migrate", interactive=False)
+    if settings.DEBUG:
+        Path(settings.STATIC_ROOT).mkdir(exist_ok=True)  # whitenoise warns when it is missing
+    else:
+        call_command("collectstatic", interactive=False, verbosity=0)
+    call_command("seed_demo")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m devtools.embedded", description=__doc__)
     sub = parser.add_subparsers(dest="action", required=True)
     run = sub.add_parser("run", help="migrate, seed and supervise web, worker and beat")
     run.add_argument("--port", default=os.environ.get("PORT", "8000"))
+    sub.add_parser("prepare", help="migrate, seed the demo clinic and collect static files")
     ex = sub.add_parser("exec", help="run one command with the embedded services")
     ex.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
@@ -435,6 +458,8 @@ def main(argv: list[str] | None = None) -> int:
         with EmbeddedStack(owner=args.action == "run"):
             if args.action == "run":
                 return run_stack(args.port)
+            if args.action == "prepare":
+                return prepare()
             command = args.command[1:] if args.command[:1] == ["--"] else args.command
             if not command:
                 parser.error("exec needs a command")

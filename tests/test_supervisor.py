@@ -1,8 +1,9 @@
 """`make run`'s supervisor under faults, with real processes: the embedded PostgreSQL and Redis
-in a folder of this test's own, gunicorn, a Celery worker and beat.
+in a folder of this test's own, gunicorn and a Celery worker with beat in a thread of it.
 
 - kill -9 the worker: it is restarted (and said so), the rest keep running, and a reminder that
-  falls due afterwards is sent exactly once;
+  falls due afterwards is sent exactly once (beat came back with it);
+- kill -9 gunicorn's master: its worker goes with it (it held the port) and web is restarted;
 - kill -9 the supervisor: its children live on; the next `run` says so with their pids and the
   port, stops them and starts one stack (never two);
 - a `run` while one is running refuses, naming the running supervisor;
@@ -157,14 +158,24 @@ def alive(pid: int) -> bool:
 def test_the_supervisor_restarts_what_dies_runs_one_stack_and_stops_everything(stack):
     first = stack.start()
     assert wait_for(lambda: healthy(stack.port)), stack.log()[-3000:]
-    web, worker, beat = (stack.pid(name) for name in ("web", "worker", "beat"))
+    web, worker = (stack.pid(name) for name in ("web", "worker"))
 
     # kill -9 the worker: restarted, and nothing else stopped.
     os.kill(worker, signal.SIGKILL)
     assert wait_for(lambda: stack.pid("worker") != worker, timeout=60), stack.log()[-3000:]
     assert f"worker (pid {worker}) was killed by signal 9" in stack.log()
-    assert first.poll() is None and alive(web) and alive(beat)
+    assert first.poll() is None and alive(web)
     assert healthy(stack.port)
+
+    # kill -9 gunicorn's master: its worker, which holds the port, is stopped too, and the
+    # restarted web answers.
+    web_workers = [child.pid for child in psutil.Process(web).children()]
+    assert web_workers
+    os.kill(web, signal.SIGKILL)
+    assert wait_for(lambda: stack.pid("web") != web, timeout=60), stack.log()[-3000:]
+    assert not any(alive(pid) for pid in web_workers)
+    assert wait_for(lambda: healthy(stack.port), timeout=90), stack.log()[-3000:]
+    assert "Connection in use" not in stack.log()
 
     # A reminder falling due now is sent once, by the restarted worker (beat every 2 s).
     reminders = stack.exec(sys.executable, "manage.py", "shell", "-c", DUE_REMINDER)
@@ -175,7 +186,7 @@ def test_the_supervisor_restarts_what_dies_runs_one_stack_and_stops_everything(s
     assert [stack.deliveries(k) for k in keys] == [1] * len(keys)
 
     # kill -9 the supervisor: its children live on, holding the port.
-    orphans = [stack.pid(name) for name in ("web", "worker", "beat")]
+    orphans = [stack.pid(name) for name in ("web", "worker")]
     os.kill(first.pid, signal.SIGKILL)
     first.wait()
     assert all(alive(pid) for pid in orphans)
@@ -201,7 +212,7 @@ def test_the_supervisor_restarts_what_dies_runs_one_stack_and_stops_everything(s
     assert healthy(stack.port)
 
     # SIGTERM: everything stops, the PostgreSQL reused from the killed run included.
-    children = [stack.pid(name) for name in ("web", "worker", "beat")]
+    children = [stack.pid(name) for name in ("web", "worker")]
     assert stack.postgres_processes()
     second.send_signal(signal.SIGTERM)
     assert second.wait(timeout=90) == 0

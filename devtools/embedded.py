@@ -392,7 +392,7 @@ def run_stack(port: str) -> int:
     # hold a whole Django too) and one worker process that also runs beat.
     commands = {
         "web": [
-            py, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}",
+            py, "-m", "gunicorn", "devtools.gated_wsgi", "--bind", f"127.0.0.1:{port}",
             "--workers", "1", "--threads", "4", "--access-logfile", "-",
         ],
         # Two threads in the worker's own process, no pool processes: reminders go out in
@@ -407,14 +407,19 @@ def run_stack(port: str) -> int:
     }  # fmt: skip
     children = [Child(name, argv) for name, argv in commands.items()]
     try:
-        # One Django for the set-up: migrate, seed the demo clinic (and collect the static files
-        # when DEBUG is off; with it on, whitenoise serves them from the apps).
-        _run_once([py, "-m", "devtools.embedded", "prepare"])
-        # Web first, the worker once web answers: two Django start-ups at once on a small
-        # machine would make the first answer later (PSS and start-up: README, Performance).
+        # Web loads while the set-up runs, and answers once it is done (devtools/gated_wsgi.py):
+        # one Django for the set-up (migrate, seed the demo clinic, and collect the static files
+        # when DEBUG is off; with it on, whitenoise serves them from the apps). The worker starts
+        # once web answers: three Django start-ups at once on a small machine would make the
+        # first answer later (start-up and PSS: README, Performance).
+        prepared = VAR_DIR / "prepared"
+        prepared.unlink(missing_ok=True)
+        os.environ["KNEADLY_PREPARED"] = str(prepared)
         web, worker = children
         web.start()
         _write_run_file(port, children)
+        _run_once([py, "-m", "devtools.embedded", "prepare"])
+        prepared.touch()
         deadline = time.monotonic() + WEB_FIRST_SECONDS
         while time.monotonic() < deadline and web.process.poll() is None and not _answers(port):
             time.sleep(0.1)

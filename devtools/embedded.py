@@ -135,13 +135,18 @@ class EmbeddedStack:
         self.redis = EmbeddedRedis(var_dir)
 
     def __enter__(self) -> EmbeddedStack:
+        from concurrent.futures import ThreadPoolExecutor
+
         try:
-            if not os.environ.get("DATABASE_URL"):
-                os.environ["DATABASE_URL"] = self.postgres.start()
-                print(f"[kneadly] embedded PostgreSQL: {self.postgres.pgdata}", flush=True)
-            if not os.environ.get("REDIS_URL"):
-                os.environ["REDIS_URL"] = self.redis.start()
-                print(f"[kneadly] embedded Redis: {self.redis.dbfile.parent}", flush=True)
+            # Both at once: PostgreSQL's start (initdb, the first time) is mostly waiting.
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                redis = None if os.environ.get("REDIS_URL") else pool.submit(self.redis.start)
+                if not os.environ.get("DATABASE_URL"):
+                    os.environ["DATABASE_URL"] = self.postgres.start()
+                    print(f"[kneadly] embedded PostgreSQL: {self.postgres.pgdata}", flush=True)
+                if redis is not None:
+                    os.environ["REDIS_URL"] = redis.result()
+                    print(f"[kneadly] embedded Redis: {self.redis.dbfile.parent}", flush=True)
         except BaseException:
             self.__exit__()
             raise

@@ -13,7 +13,7 @@ installed by `bench.ratio_settings` only), and divides the totals:
 - availability_vs_sql_floor: a month of availability (20 therapists, 2,000 bookings) through
   `bookings.selectors.available_slots` against the same statements through a bare psycopg
   cursor (the floor). Project time / floor time: lower is better (1 = the floor).
-- stack_pss_mb: the whole `make run` stack (supervisor, web, worker, beat, PostgreSQL, Redis)
+- stack_pss_mb: the whole `make run` stack (supervisor, web, worker with beat, PostgreSQL, Redis)
   at rest with the demo clinic, proportional set size summed from /proc/<pid>/smaps_rollup.
 
     make bench-ratios

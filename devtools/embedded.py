@@ -423,7 +423,7 @@ def run_stack(port: str) -> int:
         web, worker = children
         web.start()
         _write_run_file(port, children)
-        _run_once([py, "-m", "devtools.embedded", "prepare"])
+        _run_once(PREPARE)
         prepared.touch()
         deadline = time.monotonic() + WEB_FIRST_SECONDS
         while time.monotonic() < deadline and web.process.poll() is None and not _answers(port):
@@ -478,6 +478,11 @@ def prepare() -> int:
     return 0
 
 
+# prepare() in a process of its own, as `exec` runs its command: the process that owns the
+# embedded servers must hold no client of them (Redis is left running for a client it still has).
+PREPARE = [sys.executable, "-c", "import devtools.embedded as e; raise SystemExit(e.prepare())"]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m devtools.embedded", description=__doc__)
     sub = parser.add_subparsers(dest="action", required=True)
@@ -495,7 +500,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.action == "run":
                 return run_stack(args.port)
             if args.action == "prepare":
-                return prepare()
+                return subprocess.call(PREPARE, cwd=BASE_DIR)
             command = args.command[1:] if args.command[:1] == ["--"] else args.command
             if not command:
                 parser.error("exec needs a command")

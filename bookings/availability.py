@@ -29,21 +29,29 @@ Daylight saving time
   forward by the gap (PEP 495), e.g. 02:30 on spring-forward day means 03:30 EDT.
 
 Every datetime is normalised to UTC on the way in: Python compares two datetimes that share a
-tzinfo by wall time, ignoring `fold`, which would misorder instants around a fall-back.
+tzinfo by wall time, ignoring `fold`, which would misorder instants around a fall-back. Inside,
+time is whole seconds since 1970 (plain integers: cheap to compare, sort and merge): busy time
+is widened to whole seconds and working hours narrowed to them, which decides every
+whole-second span exactly (grid instants and service spans are whole minutes).
 """
 
 from __future__ import annotations
 
 import enum
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import accumulate, chain, compress, repeat
+from operator import add, floordiv, gt, itemgetter, lt, mod, mul, sub
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 Interval = tuple[datetime, datetime]
 DAY = timedelta(days=1)
+SECOND = timedelta(seconds=1)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+NEVER, FOREVER = -(2**62), 2**62  # seconds before and after any time worth booking
 
 
 class Reason(enum.StrEnum):
@@ -134,6 +142,11 @@ class ServiceSpec:
         """How long a booking of this service blocks the therapist."""
         return self.duration + self.buffer
 
+    @property
+    def span_seconds(self) -> int:
+        """The span in whole seconds (rounded up)."""
+        return -(-self.span // SECOND)
+
 
 @dataclass(frozen=True)
 class WeeklyHours:
@@ -158,6 +171,21 @@ def to_utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
+def seconds(value: datetime) -> int:
+    """An aware datetime as whole seconds since 1970, rounded down."""
+    return (to_utc(value) - EPOCH) // SECOND
+
+
+def seconds_up(value: datetime) -> int:
+    """An aware datetime as whole seconds since 1970, rounded up."""
+    return -((EPOCH - to_utc(value)) // SECOND)
+
+
+def instant(epoch_seconds: int) -> datetime:
+    """Seconds since 1970 as a UTC datetime."""
+    return EPOCH + timedelta(seconds=epoch_seconds)
+
+
 def wall_to_utc(day: date, wall: time, tz: ZoneInfo) -> datetime:
     """The instant of a local wall time (fold=0: first occurrence; gaps move forward)."""
     return datetime.combine(day, wall, tzinfo=tz).astimezone(UTC)
@@ -169,67 +197,96 @@ def wall_exists(day: date, wall: time, tz: ZoneInfo) -> bool:
     return wall_to_utc(day, wall, tz).astimezone(tz).replace(tzinfo=None) == naive
 
 
-class IntervalSet:
-    """Sorted, merged, half-open UTC intervals with O(log n) queries."""
+# The interval work below iterates in C (map, zip, accumulate, compress, sort, bisect) rather
+# than in Python loops: a month of a clinic is thousands of intervals, and each Python-level
+# step costs as much as a dozen C-level ones.
 
-    __slots__ = ("ends", "intervals", "starts")
+
+def _merged(starts: list[int], ends: list[int]) -> tuple[list[int], list[int]]:
+    """Intervals sorted by start, merged where they overlap or touch, empty ones dropped. A run
+    of merged intervals begins where an interval starts after every earlier one has ended (the
+    running maximum of the ends, `reach`), and ends at the reach just before the next run."""
+    keep = list(map(lt, starts, ends))
+    if not all(keep):
+        starts, ends = list(compress(starts, keep)), list(compress(ends, keep))
+    if not starts:
+        return [], []
+    reach = list(accumulate(ends, max))
+    begins = [True, *map(gt, starts[1:], reach)]
+    return list(compress(starts, begins)), list(compress(reach, [*begins[1:], True]))
+
+
+_FIRST, _SECOND = itemgetter(0), itemgetter(1)
+
+
+class IntervalSet:
+    """Sorted, merged, half-open intervals in whole seconds since 1970 (`starts`, `ends`), with
+    O(log n) queries. Made from aware datetimes (each interval widened to whole seconds: its
+    start rounded down, its end up, which answers every question about whole-second times
+    exactly) or from seconds (`of_seconds`, `of_sorted`); iterating gives UTC datetimes."""
+
+    __slots__ = ("ends", "starts")
 
     def __init__(self, intervals: Iterable[Interval] = ()):
-        merged: list[list[datetime]] = []
-        for start, end in sorted((to_utc(s), to_utc(e)) for s, e in intervals):
-            if start >= end:
-                continue
-            if merged and start <= merged[-1][1]:
-                merged[-1][1] = max(merged[-1][1], end)
-            else:
-                merged.append([start, end])
-        self._set([(s, e) for s, e in merged])
-
-    def _set(self, intervals: list[Interval]) -> None:
-        self.intervals = intervals
-        self.starts = [s for s, _ in intervals]
-        self.ends = [e for _, e in intervals]
+        pairs = sorted((seconds(s), seconds_up(e)) for s, e in intervals)
+        self.starts, self.ends = _merged(list(map(_FIRST, pairs)), list(map(_SECOND, pairs)))
 
     @classmethod
-    def _from_disjoint(cls, intervals: list[Interval]) -> IntervalSet:
-        """Already sorted, disjoint and in UTC: skip the merge."""
+    def of_seconds(cls, pairs: Iterable[tuple[int, int]]) -> IntervalSet:
+        pairs = sorted(pairs)
+        return cls.of_sorted(list(map(_FIRST, pairs)), list(map(_SECOND, pairs)))
+
+    @classmethod
+    def of_sorted(cls, starts: list[int], ends: list[int]) -> IntervalSet:
+        """From the starts and ends of intervals already sorted by start."""
         result = cls.__new__(cls)
-        result._set(intervals)
+        result.starts, result.ends = _merged(starts, ends)
         return result
 
-    def __iter__(self):
-        return iter(self.intervals)
+    @classmethod
+    def _disjoint(cls, starts: list[int], ends: list[int]) -> IntervalSet:
+        """Already sorted, disjoint and apart: skip the merge."""
+        result = cls.__new__(cls)
+        result.starts, result.ends = starts, ends
+        return result
+
+    def __iter__(self) -> Iterator[Interval]:
+        return ((instant(s), instant(e)) for s, e in zip(self.starts, self.ends, strict=True))
 
     def __len__(self) -> int:
-        return len(self.intervals)
+        return len(self.starts)
 
     def covers(self, start: datetime, end: datetime) -> bool:
         """Whether one interval holds all of [start, end)."""
+        return self.covers_seconds(seconds(start), seconds_up(end))
+
+    def covers_seconds(self, start: int, end: int) -> bool:
         i = bisect_right(self.starts, start) - 1
         return i >= 0 and end <= self.ends[i]
 
     def overlaps(self, start: datetime, end: datetime) -> bool:
         """Whether any interval shares time with [start, end)."""
+        return self.overlaps_seconds(seconds(start), seconds_up(end))
+
+    def overlaps_seconds(self, start: int, end: int) -> bool:
         i = bisect_right(self.ends, start)  # first interval ending after `start`
         return i < len(self.starts) and self.starts[i] < end
 
-    def minus(self, other: IntervalSet) -> IntervalSet:
-        result: list[Interval] = []
-        j = 0
-        cuts = other.intervals
-        for start, end in self.intervals:
-            while j < len(cuts) and cuts[j][1] <= start:
-                j += 1
-            cursor = start
-            k = j
-            while k < len(cuts) and cuts[k][0] < end:
-                if cuts[k][0] > cursor:
-                    result.append((cursor, cuts[k][0]))
-                cursor = max(cursor, cuts[k][1])
-                k += 1
-            if cursor < end:
-                result.append((cursor, end))
-        return IntervalSet._from_disjoint(result)
+    def minus(self, *others: IntervalSet) -> IntervalSet:
+        """What is left of these intervals once every one of `others` is taken out: the gaps
+        between the runs of time blocked by something (outside these intervals, or in one of
+        `others`)."""
+        others = tuple(o for o in others if o.starts)
+        if not others or not self.starts:
+            return self
+        blocked = sorted(
+            chain(
+                zip([NEVER, *self.ends], [*self.starts, FOREVER], strict=True),
+                *(zip(o.starts, o.ends, strict=True) for o in others),
+            )
+        )
+        starts, ends = _merged(list(map(_FIRST, blocked)), list(map(_SECOND, blocked)))
+        return IntervalSet._disjoint(ends[:-1], starts[1:])
 
 
 def local_days(start: datetime, end: datetime, tz: ZoneInfo) -> tuple[date, date]:
@@ -237,20 +294,88 @@ def local_days(start: datetime, end: datetime, tz: ZoneInfo) -> tuple[date, date
     return start.astimezone(tz).date(), end.astimezone(tz).date()
 
 
+class Calendar:
+    """The clinic-local dates `first_day`..`last_day` of one zone, for laying weekly hours and
+    the slot grid on them in seconds since 1970. A date of 24 hours whose midnight exists has
+    no clock change (no zone changes twice in a day), so its wall times are plain arithmetic
+    from midnight; only the dates of a clock change ask the zone for each wall time. Weekly
+    hours are laid out once per distinct set of hours (therapists often share theirs)."""
+
+    def __init__(self, tz: ZoneInfo, first_day: date, last_day: date):
+        self.tz = tz
+        self.days: list[tuple[date, int | None]] = []  # (date, its midnight if a plain day)
+        day = first_day
+        midnight = seconds(wall_to_utc(day, time(0), tz))
+        while day <= last_day:
+            following = day + DAY
+            next_midnight = seconds(wall_to_utc(following, time(0), tz))
+            plain = next_midnight - midnight == 86400 and wall_exists(day, time(0), tz)
+            self.days.append((day, midnight if plain else None))
+            day, midnight = following, next_midnight
+        self._working: dict[tuple[WeeklyHours, ...], IntervalSet] = {}
+
+    def _wall(self, day: date, midnight: int | None, wall: time, *, up: bool) -> int:
+        if midnight is not None:
+            return (
+                midnight
+                + wall.hour * 3600
+                + wall.minute * 60
+                + wall.second
+                + (1 if up and wall.microsecond else 0)
+            )
+        at = wall_to_utc(day, wall, self.tz)
+        return seconds_up(at) if up else seconds(at)
+
+    def working(self, hours: Iterable[WeeklyHours]) -> IntervalSet:
+        """Weekly hours laid out on these dates. Each stretch is narrowed to whole seconds (its
+        start rounded up, its end down), so a whole-second span fits exactly when it fits the
+        wall times."""
+        key = tuple(hours)
+        laid_out = self._working.get(key)
+        if laid_out is None:
+            by_weekday: dict[int, list[WeeklyHours]] = {}
+            for item in key:
+                by_weekday.setdefault(item.weekday, []).append(item)
+            pairs = []
+            for day, midnight in self.days:
+                for item in by_weekday.get(day.weekday(), ()):
+                    pairs.append(
+                        (
+                            self._wall(day, midnight, item.start, up=True),
+                            self._wall(day, midnight, item.end, up=False),
+                        )
+                    )
+            laid_out = self._working[key] = IntervalSet.of_seconds(pairs)
+        return laid_out
+
+    def grid(self, interval_minutes: int) -> tuple[list[int], list[int], bool]:
+        """Every grid instant of these dates, ascending; the local date (as an ordinal) of
+        each; and whether they are evenly spaced, one interval apart (no clock change, and an
+        interval that divides the day)."""
+        step = interval_minutes * 60
+        starts: list[int] = []
+        days: list[int] = []
+        for day, midnight in self.days:
+            count = len(starts)
+            if midnight is not None:
+                starts.extend(range(midnight, midnight + 86400, step))
+            else:
+                for minutes in range(0, 1440, interval_minutes):
+                    wall = time(minutes // 60, minutes % 60)
+                    if wall_exists(day, wall, self.tz):
+                        starts.append(seconds(wall_to_utc(day, wall, self.tz)))
+            days.extend([day.toordinal()] * (len(starts) - count))
+        even = 1440 % interval_minutes == 0 and all(
+            midnight is not None for _, midnight in self.days
+        )
+        return starts, days, even
+
+
 def working_intervals(
     hours: Iterable[WeeklyHours], tz: ZoneInfo, first_day: date, last_day: date
 ) -> IntervalSet:
     """Weekly hours laid out on the real calendar, one local date at a time."""
-    by_weekday: dict[int, list[WeeklyHours]] = {}
-    for item in hours:
-        by_weekday.setdefault(item.weekday, []).append(item)
-    intervals = []
-    day = first_day
-    while day <= last_day:
-        for item in by_weekday.get(day.weekday(), ()):
-            intervals.append((wall_to_utc(day, item.start, tz), wall_to_utc(day, item.end, tz)))
-        day += DAY
-    return IntervalSet(intervals)
+    return Calendar(tz, first_day, last_day).working(hours)
 
 
 @dataclass
@@ -298,7 +423,7 @@ class Schedule:
     def free(self) -> IntervalSet:
         """Working time with time off and other bookings taken out."""
         if self._free is None:
-            self._free = self.working.minus(self.time_off).minus(self.busy)
+            self._free = self.working.minus(self.time_off, self.busy)
         return self._free
 
 
@@ -314,14 +439,23 @@ class RoomPool:
     def build(cls, rooms: Iterable[tuple[int, Iterable[Interval]]]) -> RoomPool:
         return cls([(room_id, IntervalSet(busy)) for room_id, busy in rooms])
 
+    @classmethod
+    def of_seconds(cls, rooms: Iterable[tuple[int, Iterable[tuple[int, int]]]]) -> RoomPool:
+        return cls([(room_id, IntervalSet.of_seconds(busy)) for room_id, busy in rooms])
+
     def free_room(self, start: datetime, end: datetime, prefer: int | None = None) -> int | None:
         """The room to assign for [start, end): `prefer` if it is among them and free, else
         the first free one in order, else None."""
-        start, end = to_utc(start), to_utc(end)
-        free = [room_id for room_id, busy in self.rooms if not busy.overlaps(start, end)]
+        return self.free_room_seconds(seconds(start), seconds_up(end), prefer)
+
+    def free_room_seconds(self, start: int, end: int, prefer: int | None = None) -> int | None:
+        free = [room_id for room_id, busy in self.rooms if not busy.overlaps_seconds(start, end)]
         if prefer in free:
             return prefer
         return free[0] if free else None
+
+    def any_free_seconds(self, start: int, end: int) -> bool:
+        return any(not busy.overlaps_seconds(start, end) for _, busy in self.rooms)
 
 
 def on_grid(start: datetime, rules: Rules) -> bool:
@@ -356,17 +490,21 @@ def refusal(
     cover [start, start + span].
     """
     start = to_utc(start)
-    end = start + service.span
     reason = _offer_refusal(schedule, service) or _timing_refusal(start, rules)
-    reason = reason or _schedule_refusal(schedule, start, end, rules.tz)
     if reason is not None:
         return reason
-    if schedule.busy.overlaps(start, end):
+    # On the grid, so a whole second: the span's checks are exact in seconds.
+    begin = seconds(start)
+    end = begin + service.span_seconds
+    reason = _schedule_refusal(schedule, start, begin, end, rules.tz)
+    if reason is not None:
+        return reason
+    if schedule.busy.overlaps_seconds(begin, end):
         return Reason.BUSY
     if rooms is not None:
         if not rooms.rooms:
             return Reason.NO_ROOM
-        if rooms.free_room(start, end) is None:
+        if rooms.free_room_seconds(begin, end) is None:
             return Reason.ROOM_BUSY
     return None
 
@@ -379,8 +517,10 @@ def misfit(
     change can break (therapist and service active, service offered, licence valid, inside
     working hours, not during time off). The booking-time rules (lead time, horizon, grid)
     bound new bookings only, and the database keeps bookings from overlapping."""
-    start, until = to_utc(start), to_utc(until)
-    return _offer_refusal(schedule, service) or _schedule_refusal(schedule, start, until, tz)
+    start = to_utc(start)
+    return _offer_refusal(schedule, service) or _schedule_refusal(
+        schedule, start, seconds(start), seconds_up(until), tz
+    )
 
 
 def _offer_refusal(schedule: Schedule, service: ServiceSpec):
@@ -405,36 +545,22 @@ def _timing_refusal(start: datetime, rules: Rules):
     return None
 
 
-def _schedule_refusal(schedule: Schedule, start: datetime, end: datetime, tz: ZoneInfo):
+def _schedule_refusal(schedule: Schedule, start: datetime, begin: int, end: int, tz: ZoneInfo):
+    """`start` (UTC) is `begin` as a datetime, for the licence's local date; [begin, end) in
+    seconds is the blocked span."""
     if not schedule.license_valid_on(start.astimezone(tz).date()):
         return Reason.LICENSE_EXPIRED
-    if not schedule.working.covers(start, end):
+    if not schedule.working.covers_seconds(begin, end):
         return Reason.OUTSIDE_HOURS
-    if schedule.time_off.overlaps(start, end):
+    if schedule.time_off.overlaps_seconds(begin, end):
         return Reason.TIME_OFF
     return None
 
 
 def grid_starts(tz: ZoneInfo, interval_minutes: int, first_day: date, last_day: date):
     """Every grid instant of the local dates first_day..last_day, ascending, in UTC."""
-    step = timedelta(minutes=interval_minutes)
-    result: list[datetime] = []
-    day = first_day
-    while day <= last_day:
-        midnight = wall_to_utc(day, time(0), tz)
-        next_midnight = wall_to_utc(day + DAY, time(0), tz)
-        if next_midnight - midnight == DAY and wall_exists(day, time(0), tz):
-            # A 24-hour day has no clock change (no zone changes twice in a day): wall time
-            # and elapsed time agree, so the grid is plain arithmetic.
-            count = (1440 + interval_minutes - 1) // interval_minutes
-            result.extend(midnight + step * k for k in range(count))
-        else:
-            for minutes in range(0, 1440, interval_minutes):
-                wall = time(minutes // 60, minutes % 60)
-                if wall_exists(day, wall, tz):
-                    result.append(wall_to_utc(day, wall, tz))
-        day += DAY
-    return result
+    starts, _, _ = Calendar(tz, first_day, last_day).grid(interval_minutes)
+    return [instant(s) for s in starts]
 
 
 def free_slots(
@@ -449,33 +575,76 @@ def free_slots(
     therapist. Candidates come from each schedule's free time: grid instants (on the grid,
     past the lead time, inside the horizon) whose blocked span fits in a free interval
     (working hours less time off and bookings), of an active therapist offering an active
-    service. Those checks of `refusal` hold by construction, so only the rest are made per
-    candidate: the licence on the local date and, with `rooms`, a free suitable room. (The
-    tests hold this equal to `refusal` on every grid instant.)"""
+    service, up to the last local date of a valid licence. Those checks of `refusal` hold by
+    construction, so only a free suitable room (with `rooms`) is checked per candidate. (The
+    tests hold this equal to `refusal` on every grid instant.) All of it is integer seconds;
+    datetimes are made only for the slots returned, once per start."""
     window_start, window_end = to_utc(window_start), to_utc(window_end)
     lo = max(window_start, rules.earliest)
     if lo >= window_end or not service.active or (rooms is not None and not rooms.rooms):
         return []
     first_day, last_day = local_days(lo, window_end, rules.tz)
-    grid = grid_starts(rules.tz, rules.slot_interval_minutes, first_day, last_day)
-    grid = grid[bisect_left(grid, lo) : bisect_left(grid, window_end)]
-    grid = grid[: bisect_right(grid, rules.latest)]
-    span = service.span
-    slots: list[Slot] = []
-    duration, tz = service.duration, rules.tz
-    for schedule in schedules:
-        if not schedule.active or service.id not in schedule.service_ids:
-            continue
-        licence_ends = schedule.license_expires_on
-        for free_start, free_end in schedule.free:
-            i = bisect_left(grid, free_start)
-            while i < len(grid) and grid[i] + span <= free_end:
-                start = grid[i]
-                i += 1
-                if licence_ends is not None and start.astimezone(tz).date() > licence_ends:
-                    continue
-                if rooms is not None and rooms.free_room(start, start + span) is None:
-                    continue
-                slots.append(Slot(schedule.therapist_id, start, start + duration))
-    slots.sort(key=lambda slot: (slot.start, slot.therapist_id))
-    return slots
+    step = rules.slot_interval_minutes * 60
+    grid, grid_days, even = Calendar(rules.tz, first_day, last_day).grid(step // 60)
+    # A whole-second start g is >= x when g >= ceil(x), < x when g < ceil(x), <= x when
+    # g <= floor(x).
+    first = bisect_left(grid, seconds_up(lo))
+    last = min(bisect_left(grid, seconds_up(window_end)), bisect_right(grid, seconds(rules.latest)))
+    grid, grid_days = grid[first:last], grid_days[first:last]
+    count = len(grid)
+    span = service.span_seconds
+    offering = [s for s in schedules if s.active and service.id in s.service_ids]
+    if not count or not offering:
+        return []
+    # Each candidate is one integer, grid index * radix + therapist id: one sort of plain
+    # integers orders them by start, then therapist.
+    radix = max(s.therapist_id for s in offering) + 1
+    keys: list[int] = []
+    for schedule in offering:
+        therapist_id = schedule.therapist_id
+        free = schedule.free
+        # The grid indices of the starts whose span fits free interval n are [lo[n], hi[n]):
+        # at or after its start, and no later than its end less the span (empty when it is
+        # shorter than the span); none past the last local date of a valid licence.
+        cut = count
+        if schedule.license_expires_on is not None:
+            cut = bisect_right(grid_days, schedule.license_expires_on.toordinal())
+        if even:
+            # grid[i] = grid[0] + i * step: the bisections below are arithmetic.
+            lo = map(floordiv, map(sub, free.starts, repeat(grid[0] - step + 1)), repeat(step))
+            lo = map(max, lo, repeat(0))
+            hi = map(floordiv, map(sub, free.ends, repeat(grid[0] - step + span)), repeat(step))
+        else:
+            lo = map(bisect_left, repeat(grid), free.starts)
+            hi = map(bisect_right, repeat(grid), map(sub, free.ends, repeat(span)))
+        hi = map(min, hi, repeat(cut))
+        if rooms is None:
+            firsts = map(add, map(mul, lo, repeat(radix)), repeat(therapist_id))
+            keys.extend(
+                chain.from_iterable(map(range, firsts, map(mul, hi, repeat(radix)), repeat(radix)))
+            )
+        else:
+            for i, j in zip(lo, hi, strict=True):
+                for k in range(i, j):
+                    if rooms.any_free_seconds(grid[k], grid[k] + span):
+                        keys.append(k * radix + therapist_id)
+    keys.sort()
+    # A datetime for each start offered (once, however many therapists share it), then the
+    # slots, made without a Python-level call each.
+    indices = list(map(floordiv, keys, repeat(radix)))
+    used = list(dict.fromkeys(indices))
+    starts = list(map(add, repeat(EPOCH), map(timedelta, repeat(0), map(grid.__getitem__, used))))
+    start_of = dict(zip(used, starts, strict=True))
+    end_of = dict(zip(used, map(add, starts, repeat(service.duration)), strict=True))
+    return list(
+        map(
+            tuple.__new__,
+            repeat(Slot),
+            zip(
+                map(mod, keys, repeat(radix)),
+                map(start_of.__getitem__, indices),
+                map(end_of.__getitem__, indices),
+                strict=True,
+            ),
+        )
+    )

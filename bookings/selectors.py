@@ -1,24 +1,19 @@
 """Reads for bookings: who sees which bookings and series, and what availability needs, loaded
 in a fixed number of queries."""
 
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Sequence
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
+from itertools import groupby, starmap
+from operator import itemgetter
 
 from django.db import connection
-from django.db.models import (
-    BigIntegerField,
-    Exists,
-    Func,
-    OuterRef,
-    Prefetch,
-    QuerySet,
-    prefetch_related_objects,
-)
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.utils import timezone
 
 from bookings.availability import (
+    Calendar,
+    IntervalSet,
     RoomPool,
     Rules,
     Schedule,
@@ -34,23 +29,6 @@ from clinic.roles import Role, client_of, role_of, therapist_of
 from clinic.rows import from_row, select_list
 from clinic.statuses import ACTIVE_STATUSES, BookingStatus
 from therapists.models import Therapist, TimeOff, WorkingHours
-
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-class EpochSeconds(Func):
-    """A timestamp as whole seconds since 1970 (rounded down, or up with `ceiling`). Reading
-    thousands of integers is much cheaper than parsing thousands of timestamps."""
-
-    output_field = BigIntegerField()
-
-    def __init__(self, expression, *, ceiling: bool = False):
-        rounding = "CEIL" if ceiling else "FLOOR"
-        self.template = f"{rounding}(EXTRACT(EPOCH FROM %(expressions)s))::bigint"
-        super().__init__(expression)
-
-    def get_db_converters(self, connection):
-        return []  # psycopg hands a bigint over as an int: no per-row int() needed
 
 
 def _scoped(queryset: QuerySet, user) -> QuerySet:
@@ -80,10 +58,12 @@ def series_visible_to(user) -> QuerySet[BookingSeries]:
 # An app above bookings may hold slots without a booking row (the waitlist holds an offered
 # slot for the offered clients). It registers a source in its AppConfig.ready(); the bookings
 # app imports none of them. A source is called as
-#     source(therapist_ids=..., start=..., until=..., now=..., client_id=...)
-# and returns (therapist_id, start, end) triples, start and end in epoch seconds
-# (`EpochSeconds`): busy time for every client except `client_id` when the hold is theirs.
-HoldSource = Callable[..., Iterable[tuple[int, int, int]]]
+#     source(start=..., until=..., now=..., client_id=...)
+# and returns (sql, params): a SELECT of (therapist_id, start, end) rows, start and end in
+# epoch seconds (`epoch_sql`), of the holds overlapping [start, until): busy time for every
+# client except `client_id` when the hold is theirs. It becomes part of the schedule's one
+# statement (`_ScheduleQuery`), narrowed to the therapists asked about.
+HoldSource = Callable[..., tuple[str, Sequence]]
 _HOLD_SOURCES: list[HoldSource] = []
 
 
@@ -92,15 +72,11 @@ def register_hold_source(source: HoldSource) -> None:
         _HOLD_SOURCES.append(source)
 
 
-def _interval(start_seconds: int, end_seconds: int):
-    return _instant(start_seconds), _instant(end_seconds)
-
-
-@lru_cache(maxsize=65536)
-def _instant(seconds: int) -> datetime:
-    """Epoch seconds as a UTC datetime; bookings share a few thousand grid instants, so each
-    is made once (a month of 2,000 bookings: four thousand conversions become a thousand)."""
-    return datetime.fromtimestamp(seconds, UTC)
+def epoch_sql(column: str, *, up: bool = False) -> str:
+    """SQL for a timestamp as whole seconds since 1970, rounded down (or `up`). The float
+    `date_part` is exact to the microsecond here and far cheaper for PostgreSQL than EXTRACT's
+    numeric; psycopg hands a bigint over as a plain int."""
+    return f"{'ceil' if up else 'floor'}(date_part('epoch', {column}))::bigint"
 
 
 def booking_rules(clinic: Clinic, now: datetime | None = None, *, for_staff: bool = False) -> Rules:
@@ -122,6 +98,235 @@ def service_spec(service: Service) -> ServiceSpec:
     )
 
 
+# --- The schedule in one statement ----------------------------------------------------------
+# What availability needs (therapists, offered service, working hours, time off, bookings,
+# holds, the client's own bookings, rooms and their bookings) is one UNION ALL of plain rows
+# (kind, key, extra, start, end), every value an integer: times as epoch seconds, wall times as
+# microseconds of the day, dates as days since 1970. No model instances, no converters, no
+# timestamps to parse; the pure core works on the integers.
+THERAPIST, OFFERED, HOURS, TIME_OFF, BUSY, CLIENT_BUSY, ROOM, ROOM_BUSY = range(8)
+_ACTIVE = ", ".join(f"'{status}'" for status in ACTIVE_STATUSES)
+_THERAPISTS = Therapist._meta.db_table
+_OFFERS = Therapist.services.through._meta.db_table
+_HOURS = WorkingHours._meta.db_table
+_TIME_OFF = TimeOff._meta.db_table
+_BOOKINGS = Booking._meta.db_table
+_ROOMS = Room._meta.db_table
+_ROOM_SERVICES = Room.services.through._meta.db_table
+_DAY_ZERO = date(1970, 1, 1)
+_END = '"end"'
+NULL = "NULL::bigint"  # typed, so the union's columns resolve alike whichever parts it has
+START = epoch_sql("start")
+BLOCKS_UNTIL = epoch_sql("blocks_until", up=True)
+
+
+class _ScheduleQuery:
+    """Builds the one statement. The therapists are either given (`therapist_ids`) or every
+    active therapist who offers the service (a CTE, returned as THERAPIST rows)."""
+
+    def __init__(self, *, service: Service, start: datetime, until: datetime, exclude_id):
+        self.service, self.start, self.until, self.exclude_id = service, start, until, exclude_id
+        self.ctes: list[str] = []
+        self.parts: list[str] = []
+        self.params: list = []
+        self.therapists = ""
+
+    def _add(self, sql: str, *params) -> None:
+        self.parts.append(sql)
+        self.params.extend(params)
+
+    def _bookings(self, select: str, *, end: str = "blocks_until") -> str:
+        """SELECT `select` FROM active bookings overlapping [start, until) on [start, `end`)."""
+        sql = (
+            f"SELECT {select} FROM {_BOOKINGS} WHERE status IN ({_ACTIVE})"
+            f" AND start < %s AND {end} > %s"
+        )
+        self.params.extend((self.until, self.start))
+        if self.exclude_id is not None:
+            sql += " AND id <> %s"
+            self.params.append(self.exclude_id)
+        return sql
+
+    def every_therapist(self) -> None:
+        self.ctes.append(
+            f"th AS (SELECT t.id, t.license_expires_on FROM {_THERAPISTS} t WHERE t.active AND"
+            f" EXISTS (SELECT 1 FROM {_OFFERS} o WHERE o.therapist_id = t.id"
+            f" AND o.service_id = {int(self.service.pk)}))"
+        )
+        # An array made once: a filter on each row whatever the planner's estimates.
+        self.therapists = "= ANY (ARRAY (SELECT id FROM th))"
+        self._add(
+            f"SELECT {THERAPIST}, id, {NULL}, license_expires_on - DATE '1970-01-01', {NULL}"
+            " FROM th"
+        )
+
+    def given_therapists(self, ids: list[int]) -> None:
+        self.therapists = f"IN ({', '.join(str(int(pk)) for pk in ids)})" if ids else "IN (NULL)"
+        self._add(
+            f"SELECT {OFFERED}, therapist_id, {NULL}, {NULL}, {NULL} FROM {_OFFERS}"
+            f" WHERE service_id = %s AND therapist_id {self.therapists}",
+            self.service.pk,
+        )
+
+    def schedule(self, *, now: datetime, client_id, busy_client_id) -> None:
+        th = self.therapists
+        self._add(
+            f"SELECT {HOURS}, therapist_id, weekday,"
+            " round(date_part('epoch', start_time) * 1000000)::bigint,"
+            f" round(date_part('epoch', end_time) * 1000000)::bigint FROM {_HOURS}"
+            f" WHERE therapist_id {th}"
+        )
+        self._add(
+            f"SELECT {TIME_OFF}, therapist_id, {NULL}, {START}, {epoch_sql(_END, up=True)}"
+            f" FROM {_TIME_OFF} WHERE therapist_id {th} AND start < %s AND {_END} > %s",
+            self.until,
+            self.start,
+        )
+        self.parts.append(
+            self._bookings(f"{BUSY}, therapist_id, {NULL}, {START}, {BLOCKS_UNTIL}")
+            + f" AND therapist_id {th}"
+        )
+        if busy_client_id is not None:
+            sql = self._bookings(
+                f"{CLIENT_BUSY}, {NULL}, {NULL}, {START}, {epoch_sql(_END, up=True)}", end=_END
+            )
+            self._add(f"{sql} AND client_id = %s", busy_client_id)
+        for source in _HOLD_SOURCES:
+            sql, params = source(start=self.start, until=self.until, now=now, client_id=client_id)
+            self._add(
+                f"SELECT {BUSY}, therapist_id, {NULL}, s, e FROM ({sql}) h (therapist_id, s, e)"
+                f" WHERE therapist_id {th}",
+                *params,
+            )
+
+    def rooms(self, only_room_id: int | None) -> None:
+        self._add(
+            f"SELECT {ROOM}, r.id, EXISTS (SELECT 1 FROM {_ROOM_SERVICES} s WHERE s.room_id = r.id"
+            " AND s.service_id = %s)::int, row_number() OVER (ORDER BY r.name, r.id), NULL::bigint"
+            f" FROM {_ROOMS} r WHERE r.active",
+            self.service.pk,
+        )
+        sql = self._bookings(f"{ROOM_BUSY}, room_id, {NULL}, {START}, {BLOCKS_UNTIL}")
+        suitable = (
+            f"SELECT s.room_id FROM {_ROOM_SERVICES} s JOIN {_ROOMS} r ON r.id = s.room_id"
+            " WHERE r.active AND s.service_id = %s"
+        )
+        if only_room_id is not None:
+            suitable += f" AND s.room_id = {int(only_room_id)}"
+        self._add(f"{sql} AND room_id IN ({suitable})", self.service.pk)
+
+    def rows(self) -> list[tuple]:
+        with_clause = f"WITH {', '.join(self.ctes)} " if self.ctes else ""
+        # Sorted, so each kind's rows come together, by therapist (or room), then start.
+        sql = with_clause + " UNION ALL ".join(self.parts) + " ORDER BY 1, 2, 3, 4"
+        with connection.cursor() as cursor:
+            cursor.execute(sql, self.params)
+            return cursor.fetchall()
+
+
+@lru_cache(maxsize=1024)
+def _weekly(weekday: int, start_us: int, end_us: int) -> WeeklyHours:
+    """Weekly hours from microseconds of the day (a pure value: made once per process)."""
+    return WeeklyHours(weekday, _wall(start_us), _wall(end_us))
+
+
+def _wall(microseconds: int) -> time:
+    seconds, micro = divmod(microseconds, 1_000_000)
+    return time(seconds // 3600, seconds // 60 % 60, seconds % 60, micro)
+
+
+_KIND_KEY, _HOURS_ROW = itemgetter(0, 1), itemgetter(2, 3, 4)
+_STARTS, _ENDS = itemgetter(3), itemgetter(4)
+
+
+class _Loaded:
+    """The statement's rows, taken apart a group (kind and therapist or room) at a time."""
+
+    def __init__(self, rows: list[tuple], *, calendar: Calendar | None, buffer_seconds: int):
+        self.therapists: list[tuple[int, date | None]] = []
+        self.offered: set[int] = set()
+        self.working: dict[int, IntervalSet] = {}
+        self.time_off: dict[int, IntervalSet] = {}
+        self.busy: dict[int, list[tuple[int, int]]] = {}
+        self.client_busy: list[tuple[int, int]] = []
+        self.rooms: list[tuple[int, int, int]] = []
+        self.room_busy: dict[int, IntervalSet] = {}
+        laid_out: dict[tuple, IntervalSet] = {}  # therapists who share their hours share this
+        for (kind, key), group in groupby(rows, _KIND_KEY):
+            group = list(group)
+            if kind == BUSY:
+                self.busy[key] = group
+            elif kind == HOURS:
+                hours = tuple(map(_HOURS_ROW, group))
+                if hours not in laid_out:
+                    laid_out[hours] = calendar.working(starmap(_weekly, hours))
+                self.working[key] = laid_out[hours]
+            elif kind == TIME_OFF:
+                starts, ends = list(map(_STARTS, group)), list(map(_ENDS, group))
+                self.time_off[key] = IntervalSet.of_sorted(starts, ends)
+            elif kind == ROOM_BUSY:
+                starts, ends = list(map(_STARTS, group)), list(map(_ENDS, group))
+                self.room_busy[key] = IntervalSet.of_sorted(starts, ends)
+            elif kind == CLIENT_BUSY:
+                # A slot's span counts the service buffer, which is the therapist's time, not
+                # the client's: the busy interval starts that much later, so a slot may end
+                # (buffer aside) exactly when the client's next visit starts.
+                self.client_busy = [
+                    (min(start + buffer_seconds, end - 1), end) for *_, start, end in group
+                ]
+            elif kind == THERAPIST:
+                for _, pk, _, days, _ in group:
+                    licence = None if days is None else _DAY_ZERO + timedelta(days=days)
+                    self.therapists.append((pk, licence))
+            elif kind == OFFERED:
+                self.offered.add(key)
+            elif kind == ROOM:
+                self.rooms.extend((rank, pk, suits) for _, pk, suits, rank, _ in group)
+
+    def schedule(
+        self,
+        therapist_id: int,
+        *,
+        active: bool,
+        offered: bool,
+        license_expires_on: date | None,
+        service: Service,
+    ) -> Schedule:
+        rows = self.busy.get(therapist_id, ())
+        if self.client_busy:
+            busy = IntervalSet.of_seconds([*map(itemgetter(3, 4), rows), *self.client_busy])
+        else:
+            busy = IntervalSet.of_sorted(list(map(_STARTS, rows)), list(map(_ENDS, rows)))
+        return Schedule(
+            therapist_id=therapist_id,
+            active=active,
+            service_ids=frozenset((service.pk,)) if offered else frozenset(),
+            license_expires_on=license_expires_on,
+            working=self.working.get(therapist_id, _NOTHING),
+            time_off=self.time_off.get(therapist_id, _NOTHING),
+            busy=busy,
+        )
+
+    def room_pool(self, only_room_id: int | None) -> RoomPool | None:
+        if not self.rooms:
+            return None
+        ids = [pk for _, pk, suits in sorted(self.rooms) if suits]
+        if only_room_id is not None:
+            ids = [pk for pk in ids if pk == only_room_id]
+        return RoomPool([(pk, self.room_busy.get(pk, _NOTHING)) for pk in ids])
+
+
+_NOTHING = IntervalSet()
+
+
+def _seconds(duration: timedelta) -> int:
+    return int(duration.total_seconds())
+
+
+def _until(service: Service, end: datetime) -> datetime:
+    return end + service.duration + service.buffer  # a slot starting before `end` reaches this
+
+
 def load_schedules(
     therapists: Sequence[Therapist],
     *,
@@ -133,83 +338,29 @@ def load_schedules(
     client_id: int | None = None,
     busy_client_id: int | None = None,
 ) -> list[Schedule]:
-    """The schedules of `therapists` for slots starting in [start, end): five queries whatever
-    the range or the number of therapists (offered services, working hours, time off, active
-    bookings), plus one per registered hold source (the waitlist's open offers); see
-    `register_hold_source`. `exclude_booking_id` leaves one booking out, for a reschedule;
-    `client_id` is the client booking, whose own holds do not count against them."""
-    ids = [t.pk for t in therapists]
-    until = end + service.duration + service.buffer  # a slot starting before `end` reaches this
-    offered = set(
-        Therapist.services.through.objects.filter(
-            therapist_id__in=ids, service_id=service.pk
-        ).values_list("therapist_id", flat=True)
-    )
-    hours = defaultdict(list)
-    # order_by(): the models' Meta.ordering would join therapists only to sort by name.
-    for row in (
-        WorkingHours.objects.filter(therapist_id__in=ids)
-        .order_by()
-        .values_list("therapist_id", "weekday", "start_time", "end_time")
-    ):
-        hours[row[0]].append(WeeklyHours(*row[1:]))
-    time_off = defaultdict(list)
-    off = TimeOff.objects.filter(therapist_id__in=ids, start__lt=until, end__gt=start).order_by()
-    for therapist_id, off_start, off_end in off.values_list(
-        "therapist_id", EpochSeconds("start"), EpochSeconds("end", ceiling=True)
-    ):
-        time_off[therapist_id].append(_interval(off_start, off_end))
-    bookings = Booking.objects.active().filter(
-        therapist_id__in=ids, start__lt=until, blocks_until__gt=start
-    )
-    if exclude_booking_id is not None:
-        bookings = bookings.exclude(pk=exclude_booking_id)
-    busy = defaultdict(list)
-    for therapist_id, b_start, b_until in bookings.values_list(
-        "therapist_id", EpochSeconds("start"), EpochSeconds("blocks_until", ceiling=True)
-    ):
-        busy[therapist_id].append(_interval(b_start, b_until))
-    if busy_client_id is not None:
-        _add_client_bookings(busy, ids, busy_client_id, service, start, until, exclude_booking_id)
-    for source in _HOLD_SOURCES:
-        for therapist_id, h_start, h_until in source(
-            therapist_ids=ids, start=start, until=until, now=rules.now, client_id=client_id
-        ):
-            busy[therapist_id].append(_interval(h_start, h_until))
-    first_day, last_day = local_days(start, until, rules.tz)
+    """The schedules of `therapists` for slots starting in [start, end), in one query whatever
+    the range or the number of therapists (offered service, working hours, time off, active
+    bookings, and the holds of every registered hold source: the waitlist's open offers; see
+    `register_hold_source`). `exclude_booking_id` leaves one booking out, for a reschedule;
+    `client_id` is the client booking, whose own holds do not count against them;
+    `busy_client_id` makes that client's own active bookings busy time for every therapist
+    (the client cannot be in two places)."""
+    until = _until(service, end)
+    query = _ScheduleQuery(service=service, start=start, until=until, exclude_id=exclude_booking_id)
+    query.given_therapists([t.pk for t in therapists])
+    query.schedule(now=rules.now, client_id=client_id, busy_client_id=busy_client_id)
+    calendar = Calendar(rules.tz, *local_days(start, until, rules.tz))
+    loaded = _Loaded(query.rows(), calendar=calendar, buffer_seconds=_seconds(service.buffer))
     return [
-        Schedule.build(
-            therapist_id=t.pk,
+        loaded.schedule(
+            t.pk,
             active=t.active,
-            service_ids={service.pk} if t.pk in offered else set(),
+            offered=t.pk in loaded.offered,
             license_expires_on=t.license_expires_on,
-            hours=hours[t.pk],
-            time_off=time_off[t.pk],
-            busy=busy[t.pk],
-            tz=rules.tz,
-            first_day=first_day,
-            last_day=last_day,
+            service=service,
         )
         for t in therapists
     ]
-
-
-def _add_client_bookings(busy, therapist_ids, client_id, service, start, until, exclude_id):
-    """The client's own active bookings, as busy time for every therapist: a slot must not
-    overlap them (the client cannot be in two places). A slot's span counts the service
-    buffer, which is the therapist's time, not the client's: the busy interval starts that
-    much later, so a slot may end (buffer aside) exactly when the client's next visit starts.
-    One query."""
-    theirs = Booking.objects.active().filter(client_id=client_id, start__lt=until, end__gt=start)
-    if exclude_id is not None:
-        theirs = theirs.exclude(pk=exclude_id)
-    buffer = int(service.buffer.total_seconds())
-    for b_start, b_end in theirs.values_list(
-        EpochSeconds("start"), EpochSeconds("end", ceiling=True)
-    ):
-        interval = _interval(min(b_start + buffer, b_end - 1), b_end)
-        for therapist_id in therapist_ids:
-            busy[therapist_id].append(interval)
 
 
 def load_rooms(
@@ -221,33 +372,15 @@ def load_rooms(
     only_room: Room | None = None,
 ) -> RoomPool | None:
     """The room pool of `service` for slots starting in [start, end), or None when the clinic
-    has no active room (rooms not in use). One query, and a second for the rooms' bookings when
-    some room suits; `only_room` narrows the pool to that room (an admin's choice)."""
-    suits = Room.services.through.objects.filter(room_id=OuterRef("pk"), service_id=service.pk)
-    rooms = list(
-        Room.objects.filter(active=True)
-        .annotate(suits=Exists(suits))
-        .order_by("name", "id")
-        .values_list("pk", "suits")
+    has no active room (rooms not in use). One query (the active rooms, whether each suits, in
+    name order, and the suitable rooms' bookings); `only_room` narrows the pool to that room
+    (an admin's choice)."""
+    query = _ScheduleQuery(
+        service=service, start=start, until=_until(service, end), exclude_id=exclude_booking_id
     )
-    if not rooms:
-        return None
-    ids = [pk for pk, suitable in rooms if suitable]
-    if only_room is not None:
-        ids = [pk for pk in ids if pk == only_room.pk]
-    busy = defaultdict(list)
-    if ids:
-        until = end + service.duration + service.buffer
-        bookings = Booking.objects.active().filter(
-            room_id__in=ids, start__lt=until, blocks_until__gt=start
-        )
-        if exclude_booking_id is not None:
-            bookings = bookings.exclude(pk=exclude_booking_id)
-        for room_id, b_start, b_until in bookings.values_list(
-            "room_id", EpochSeconds("start"), EpochSeconds("blocks_until", ceiling=True)
-        ):
-            busy[room_id].append(_interval(b_start, b_until))
-    return RoomPool.build((pk, busy[pk]) for pk in ids)
+    only_room_id = only_room.pk if only_room is not None else None
+    query.rooms(only_room_id)
+    return _Loaded(query.rows(), calendar=None, buffer_seconds=0).room_pool(only_room_id)
 
 
 def available_slots(
@@ -262,10 +395,10 @@ def available_slots(
     for_staff: bool = False,
 ) -> list[Slot]:
     """Free slots of `service` starting in [start, end), for one therapist or every active
-    therapist who offers it (with a free suitable room when the clinic has rooms): at most
-    nine queries (clinic, therapists, `load_schedules` and `load_rooms`), and one more when
-    asked for a client (`client_id`): then times that client is already booked are left out,
-    so a slot offered is one they can book."""
+    therapist who offers it (with a free suitable room when the clinic has rooms): two
+    queries, the clinic and one statement for the therapists, their schedules (as
+    `load_schedules`) and the rooms (as `load_rooms`). Asked for a client (`client_id`), times
+    that client is already booked are left out, so a slot offered is one they can book."""
     rules = booking_rules(clinic or Clinic.get(), now, for_staff=for_staff)
     # Only the part of the range where a slot can start matters (lead time, horizon; a start
     # exactly at the horizon is allowed, hence the second past it).
@@ -273,21 +406,32 @@ def available_slots(
     end = min(end, rules.latest + timedelta(seconds=1))
     if start >= end:
         return []
+    until = _until(service, end)
+    query = _ScheduleQuery(service=service, start=start, until=until, exclude_id=None)
     if therapist is None:
-        therapists = list(Therapist.objects.filter(active=True, services=service))
+        query.every_therapist()
     else:
-        therapists = [therapist]
-    schedules = load_schedules(
-        therapists,
-        service=service,
-        rules=rules,
-        start=start,
-        end=end,
-        client_id=client_id,
-        busy_client_id=client_id,
-    )
-    rooms = load_rooms(service=service, start=start, end=end)
-    return free_slots(schedules, service_spec(service), rules, start, end, rooms)
+        query.given_therapists([therapist.pk])
+    query.schedule(now=rules.now, client_id=client_id, busy_client_id=client_id)
+    query.rooms(None)
+    calendar = Calendar(rules.tz, *local_days(start, until, rules.tz))
+    loaded = _Loaded(query.rows(), calendar=calendar, buffer_seconds=_seconds(service.buffer))
+    if therapist is None:
+        facts = [(pk, True, True, licence) for pk, licence in loaded.therapists]
+    else:
+        offered = therapist.pk in loaded.offered
+        facts = [(therapist.pk, therapist.active, offered, therapist.license_expires_on)]
+    schedules = [
+        loaded.schedule(
+            pk,
+            active=active,
+            offered=offered,
+            license_expires_on=licence,
+            service=service,
+        )
+        for pk, active, offered, licence in facts
+    ]
+    return free_slots(schedules, service_spec(service), rules, start, end, loaded.room_pool(None))
 
 
 HISTORY = Prefetch("events", queryset=BookingEvent.objects.select_related("actor"))

@@ -1,8 +1,8 @@
 """Reads for the waitlist: who sees which entries and offers, and the slots open offers hold."""
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 
-from bookings.selectors import EpochSeconds
+from bookings.selectors import epoch_sql
 from clinic.roles import Role, client_of, role_of
 from waitlist.models import OfferStatus, WaitlistEntry, WaitlistOffer
 
@@ -22,29 +22,26 @@ def offers_visible_to(user) -> QuerySet[WaitlistOffer]:
     return WaitlistOffer.objects.filter(entry__in=entries_visible_to(user))
 
 
-def held_slots(*, therapist_ids, start, until, now, client_id=None):
+_OFFERS = WaitlistOffer._meta.db_table
+_ENTRIES = WaitlistEntry._meta.db_table
+_HELD = (
+    f"SELECT o.therapist_id, {epoch_sql('o.start')}, {epoch_sql('o.blocks_until', up=True)}"
+    f" FROM {_OFFERS} o WHERE o.status = '{OfferStatus.OFFERED}' AND o.hold_until > %s"
+    " AND o.start < %s AND o.blocks_until > %s"
+)
+# ... except where the client holds an open offer for the same therapist and start.
+_NOT_THEIRS = (
+    f" AND NOT EXISTS (SELECT 1 FROM {_OFFERS} m JOIN {_ENTRIES} e ON e.id = m.entry_id"
+    f" WHERE e.client_id = %s AND m.status = '{OfferStatus.OFFERED}' AND m.hold_until > %s"
+    " AND m.therapist_id = o.therapist_id AND m.start = o.start)"
+)
+
+
+def held_slots(*, start, until, now, client_id=None):
     """The hold source for availability (`bookings.selectors.register_hold_source`): open
     offers overlapping [start, until) hold their slot for everyone except a client (`client_id`)
-    who holds an open offer for the same therapist and start. One query."""
-    held = WaitlistOffer.objects.filter(
-        status=OfferStatus.OFFERED,
-        hold_until__gt=now,
-        therapist_id__in=therapist_ids,
-        start__lt=until,
-        blocks_until__gt=start,
-    )
-    if client_id is not None:
-        held = held.exclude(
-            Exists(
-                WaitlistOffer.objects.filter(
-                    entry__client_id=client_id,
-                    status=OfferStatus.OFFERED,
-                    hold_until__gt=now,
-                    therapist_id=OuterRef("therapist_id"),
-                    start=OuterRef("start"),
-                )
-            )
-        )
-    return held.values_list(
-        "therapist_id", EpochSeconds("start"), EpochSeconds("blocks_until", ceiling=True)
-    )
+    who holds an open offer for the same therapist and start. SQL for the schedule's one
+    statement: (therapist_id, start, end) in epoch seconds."""
+    if client_id is None:
+        return _HELD, [now, until, start]
+    return _HELD + _NOT_THEIRS, [now, until, start, client_id, now]

@@ -40,10 +40,11 @@ from __future__ import annotations
 import enum
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from itertools import accumulate, chain, compress, repeat
-from operator import add, floordiv, gt, itemgetter, lt, mod, mul, sub
+from functools import lru_cache
+from itertools import chain, compress, repeat
+from operator import add, floordiv, gt, itemgetter, mod, mul, sub
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -186,6 +187,10 @@ def instant(epoch_seconds: int) -> datetime:
     return EPOCH + timedelta(seconds=epoch_seconds)
 
 
+# Slots start on a few thousand grid instants, asked for again and again: each is made once.
+_grid_instant = lru_cache(maxsize=65536)(instant)
+
+
 def wall_to_utc(day: date, wall: time, tz: ZoneInfo) -> datetime:
     """The instant of a local wall time (fold=0: first occurrence; gaps move forward)."""
     return datetime.combine(day, wall, tzinfo=tz).astimezone(UTC)
@@ -197,23 +202,24 @@ def wall_exists(day: date, wall: time, tz: ZoneInfo) -> bool:
     return wall_to_utc(day, wall, tz).astimezone(tz).replace(tzinfo=None) == naive
 
 
-# The interval work below iterates in C (map, zip, accumulate, compress, sort, bisect) rather
-# than in Python loops: a month of a clinic is thousands of intervals, and each Python-level
-# step costs as much as a dozen C-level ones.
+# The interval work below iterates in C (map, zip, compress, sort, bisect) rather than in
+# Python loops: a month of a clinic is thousands of intervals, and each Python-level step costs
+# as much as a dozen C-level ones.
 
 
-def _merged(starts: list[int], ends: list[int]) -> tuple[list[int], list[int]]:
-    """Intervals sorted by start, merged where they overlap or touch, empty ones dropped. A run
-    of merged intervals begins where an interval starts after every earlier one has ended (the
-    running maximum of the ends, `reach`), and ends at the reach just before the next run."""
-    keep = list(map(lt, starts, ends))
-    if not all(keep):
-        starts, ends = list(compress(starts, keep)), list(compress(ends, keep))
+def _union(starts: list[int], ends: list[int]) -> tuple[list[int], list[int]]:
+    """The union of intervals (`starts[i]`, `ends[i]`, none of them empty; in any order,
+    overlapping or not), sorted and merged where they overlap or touch.
+
+    Which moments a union covers depends only on how many intervals have begun and how many
+    have ended by then, so the starts and the ends are sorted apart (pairing the i-th earliest
+    start with the i-th earliest end covers the same moments). A merged run then begins at each
+    start that comes after the end just before it, and ends at the end just before the next."""
     if not starts:
         return [], []
-    reach = list(accumulate(ends, max))
-    begins = [True, *map(gt, starts[1:], reach)]
-    return list(compress(starts, begins)), list(compress(reach, [*begins[1:], True]))
+    starts, ends = sorted(starts), sorted(ends)
+    begins = [True, *map(gt, starts[1:], ends)]
+    return list(compress(starts, begins)), list(compress(ends, [*begins[1:], True]))
 
 
 _FIRST, _SECOND = itemgetter(0), itemgetter(1)
@@ -223,32 +229,66 @@ class IntervalSet:
     """Sorted, merged, half-open intervals in whole seconds since 1970 (`starts`, `ends`), with
     O(log n) queries. Made from aware datetimes (each interval widened to whole seconds: its
     start rounded down, its end up, which answers every question about whole-second times
-    exactly) or from seconds (`of_seconds`, `of_sorted`); iterating gives UTC datetimes."""
+    exactly) or from seconds (`of_seconds`, `of_bounds`); iterating gives UTC datetimes.
 
-    __slots__ = ("ends", "starts")
+    The merge waits until something asks (`starts`, `ends`, a query): a set that is only ever
+    taken out of another (`minus`) is never merged on its own."""
+
+    __slots__ = ("_bounds", "_ends", "_starts")
 
     def __init__(self, intervals: Iterable[Interval] = ()):
-        pairs = sorted((seconds(s), seconds_up(e)) for s, e in intervals)
-        self.starts, self.ends = _merged(list(map(_FIRST, pairs)), list(map(_SECOND, pairs)))
+        starts: list[int] = []
+        ends: list[int] = []
+        for start, end in intervals:
+            if to_utc(start) < to_utc(end):  # an empty one is nothing
+                starts.append(seconds(start))
+                ends.append(seconds_up(end))
+        self._starts = self._ends = None
+        self._bounds = (starts, ends)
 
     @classmethod
     def of_seconds(cls, pairs: Iterable[tuple[int, int]]) -> IntervalSet:
-        pairs = sorted(pairs)
-        return cls.of_sorted(list(map(_FIRST, pairs)), list(map(_SECOND, pairs)))
+        """From (start, end) pairs, in any order; empty ones are dropped."""
+        pairs = [pair for pair in pairs if pair[0] < pair[1]]
+        return cls.of_bounds(list(map(_FIRST, pairs)), list(map(_SECOND, pairs)))
 
     @classmethod
-    def of_sorted(cls, starts: list[int], ends: list[int]) -> IntervalSet:
-        """From the starts and ends of intervals already sorted by start."""
+    def of_bounds(cls, starts: Sequence[int], ends: Sequence[int]) -> IntervalSet:
+        """From the starts and ends of intervals (`starts[i]` with `ends[i]`), in any order;
+        none may be empty (`starts[i] < ends[i]`, as the database's constraints keep them)."""
         result = cls.__new__(cls)
-        result.starts, result.ends = _merged(starts, ends)
+        result._starts = result._ends = None
+        result._bounds = (starts, ends)
         return result
 
     @classmethod
     def _disjoint(cls, starts: list[int], ends: list[int]) -> IntervalSet:
-        """Already sorted, disjoint and apart: skip the merge."""
+        """Already sorted, disjoint and apart: nothing to merge."""
         result = cls.__new__(cls)
-        result.starts, result.ends = starts, ends
+        result._starts, result._ends, result._bounds = starts, ends, None
         return result
+
+    def _merge(self) -> None:
+        self._starts, self._ends = _union(*self._bounds)
+        self._bounds = None
+
+    @property
+    def starts(self) -> list[int]:
+        if self._starts is None:
+            self._merge()
+        return self._starts
+
+    @property
+    def ends(self) -> list[int]:
+        if self._ends is None:
+            self._merge()
+        return self._ends
+
+    def bounds(self) -> tuple[Sequence[int], Sequence[int]]:
+        """The starts and ends as given, merged or not: enough for a union."""
+        if self._bounds is not None:
+            return self._bounds
+        return self._starts, self._ends
 
     def __iter__(self) -> Iterator[Interval]:
         return ((instant(s), instant(e)) for s, e in zip(self.starts, self.ends, strict=True))
@@ -269,24 +309,23 @@ class IntervalSet:
         return self.overlaps_seconds(seconds(start), seconds_up(end))
 
     def overlaps_seconds(self, start: int, end: int) -> bool:
-        i = bisect_right(self.ends, start)  # first interval ending after `start`
-        return i < len(self.starts) and self.starts[i] < end
+        ends = self.ends
+        i = bisect_right(ends, start)  # first interval ending after `start`
+        return i < len(ends) and self._starts[i] < end
 
     def minus(self, *others: IntervalSet) -> IntervalSet:
         """What is left of these intervals once every one of `others` is taken out: the gaps
-        between the runs of time blocked by something (outside these intervals, or in one of
-        `others`)."""
-        others = tuple(o for o in others if o.starts)
-        if not others or not self.starts:
+        between the runs of blocked time, blocked being outside these intervals (before the
+        first, between two, after the last) or in one of `others`."""
+        starts, ends = self.starts, self.ends
+        cuts = [o.bounds() for o in others]
+        if not starts or not any(cut_starts for cut_starts, _ in cuts):
             return self
-        blocked = sorted(
-            chain(
-                zip([NEVER, *self.ends], [*self.starts, FOREVER], strict=True),
-                *(zip(o.starts, o.ends, strict=True) for o in others),
-            )
+        blocked_starts, blocked_ends = _union(
+            list(chain((NEVER,), ends, *(cut_starts for cut_starts, _ in cuts))),
+            list(chain(starts, (FOREVER,), *(cut_ends for _, cut_ends in cuts))),
         )
-        starts, ends = _merged(list(map(_FIRST, blocked)), list(map(_SECOND, blocked)))
-        return IntervalSet._disjoint(ends[:-1], starts[1:])
+        return IntervalSet._disjoint(blocked_ends[:-1], blocked_starts[1:])
 
 
 def local_days(start: datetime, end: datetime, tz: ZoneInfo) -> tuple[date, date]:
@@ -299,19 +338,14 @@ class Calendar:
     the slot grid on them in seconds since 1970. A date of 24 hours whose midnight exists has
     no clock change (no zone changes twice in a day), so its wall times are plain arithmetic
     from midnight; only the dates of a clock change ask the zone for each wall time. Weekly
-    hours are laid out once per distinct set of hours (therapists often share theirs)."""
+    hours are laid out once per distinct set of hours (therapists often share theirs).
+
+    The dates and the grid are pure functions of the zone, the dates and the interval, so they
+    are kept (`_days`, `_grid`) however often asked; nothing read from the database is."""
 
     def __init__(self, tz: ZoneInfo, first_day: date, last_day: date):
-        self.tz = tz
-        self.days: list[tuple[date, int | None]] = []  # (date, its midnight if a plain day)
-        day = first_day
-        midnight = seconds(wall_to_utc(day, time(0), tz))
-        while day <= last_day:
-            following = day + DAY
-            next_midnight = seconds(wall_to_utc(following, time(0), tz))
-            plain = next_midnight - midnight == 86400 and wall_exists(day, time(0), tz)
-            self.days.append((day, midnight if plain else None))
-            day, midnight = following, next_midnight
+        self.tz, self.first_day, self.last_day = tz, first_day, last_day
+        self.days = _days(tz, first_day, last_day)
         self._working: dict[tuple[WeeklyHours, ...], IntervalSet] = {}
 
     def _wall(self, day: date, midnight: int | None, wall: time, *, up: bool) -> int:
@@ -351,24 +385,43 @@ class Calendar:
     def grid(self, interval_minutes: int) -> tuple[list[int], list[int], bool]:
         """Every grid instant of these dates, ascending; the local date (as an ordinal) of
         each; and whether they are evenly spaced, one interval apart (no clock change, and an
-        interval that divides the day)."""
-        step = interval_minutes * 60
-        starts: list[int] = []
-        days: list[int] = []
-        for day, midnight in self.days:
-            count = len(starts)
-            if midnight is not None:
-                starts.extend(range(midnight, midnight + 86400, step))
-            else:
-                for minutes in range(0, 1440, interval_minutes):
-                    wall = time(minutes // 60, minutes % 60)
-                    if wall_exists(day, wall, self.tz):
-                        starts.append(seconds(wall_to_utc(day, wall, self.tz)))
-            days.extend([day.toordinal()] * (len(starts) - count))
-        even = 1440 % interval_minutes == 0 and all(
-            midnight is not None for _, midnight in self.days
-        )
-        return starts, days, even
+        interval that divides the day). Shared: not to be changed."""
+        return _grid(self.tz, self.first_day, self.last_day, interval_minutes)
+
+
+@lru_cache(maxsize=256)
+def _days(tz: ZoneInfo, first_day: date, last_day: date) -> tuple[tuple[date, int | None], ...]:
+    """Each local date with its midnight in seconds, if it is a plain day (else None)."""
+    days = []
+    day = first_day
+    midnight = seconds(wall_to_utc(day, time(0), tz))
+    while day <= last_day:
+        following = day + DAY
+        next_midnight = seconds(wall_to_utc(following, time(0), tz))
+        plain = next_midnight - midnight == 86400 and wall_exists(day, time(0), tz)
+        days.append((day, midnight if plain else None))
+        day, midnight = following, next_midnight
+    return tuple(days)
+
+
+@lru_cache(maxsize=64)
+def _grid(tz: ZoneInfo, first_day: date, last_day: date, interval_minutes: int):
+    step = interval_minutes * 60
+    starts: list[int] = []
+    days: list[int] = []
+    calendar = _days(tz, first_day, last_day)
+    for day, midnight in calendar:
+        count = len(starts)
+        if midnight is not None:
+            starts.extend(range(midnight, midnight + 86400, step))
+        else:
+            for minutes in range(0, 1440, interval_minutes):
+                wall = time(minutes // 60, minutes % 60)
+                if wall_exists(day, wall, tz):
+                    starts.append(seconds(wall_to_utc(day, wall, tz)))
+        days.extend([day.toordinal()] * (len(starts) - count))
+    even = 1440 % interval_minutes == 0 and all(m is not None for _, m in calendar)
+    return starts, days, even
 
 
 def working_intervals(
@@ -389,7 +442,6 @@ class Schedule:
     working: IntervalSet
     time_off: IntervalSet
     busy: IntervalSet
-    _free: IntervalSet | None = field(default=None, repr=False)
 
     @classmethod
     def build(
@@ -419,12 +471,32 @@ class Schedule:
     def license_valid_on(self, day: date) -> bool:
         return self.license_expires_on is None or self.license_expires_on >= day
 
-    @property
-    def free(self) -> IntervalSet:
-        """Working time with time off and other bookings taken out."""
-        if self._free is None:
-            self._free = self.working.minus(self.time_off, self.busy)
-        return self._free
+    def open_starts(self, span: int) -> tuple[list[int], list[int]]:
+        """The whole seconds at which a span of `span` seconds fits in free time (working
+        hours less time off and bookings), as intervals: starts [a, b) for each a, b in zip.
+
+        A span starting at s shares time with a blocked interval [x, y) (outside working hours,
+        time off, a booking) when x - span < s < y: s in [x - span + 1, y). So the open starts
+        are the gaps in the union of the blocked intervals each moved earlier by the span less
+        a second, and a stretch of free time too short for the span is no gap at all."""
+        starts, ends = self.working.starts, self.working.ends
+        if not starts:
+            return [], []
+        off_starts, off_ends = self.time_off.bounds()
+        busy_starts, busy_ends = self.busy.bounds()
+        shift = repeat(1 - span)  # constant, so the maps below may share it
+        blocked_starts, blocked_ends = _union(
+            list(
+                chain(
+                    (NEVER,),
+                    map(add, ends, shift),
+                    map(add, off_starts, shift),
+                    map(add, busy_starts, shift),
+                )
+            ),
+            list(chain(starts, (FOREVER,), off_ends, busy_ends)),
+        )
+        return blocked_ends[:-1], blocked_starts[1:]
 
 
 @dataclass
@@ -438,10 +510,6 @@ class RoomPool:
     @classmethod
     def build(cls, rooms: Iterable[tuple[int, Iterable[Interval]]]) -> RoomPool:
         return cls([(room_id, IntervalSet(busy)) for room_id, busy in rooms])
-
-    @classmethod
-    def of_seconds(cls, rooms: Iterable[tuple[int, Iterable[tuple[int, int]]]]) -> RoomPool:
-        return cls([(room_id, IntervalSet.of_seconds(busy)) for room_id, busy in rooms])
 
     def free_room(self, start: datetime, end: datetime, prefer: int | None = None) -> int | None:
         """The room to assign for [start, end): `prefer` if it is among them and free, else
@@ -602,21 +670,21 @@ def free_slots(
     keys: list[int] = []
     for schedule in offering:
         therapist_id = schedule.therapist_id
-        free = schedule.free
-        # The grid indices of the starts whose span fits free interval n are [lo[n], hi[n]):
-        # at or after its start, and no later than its end less the span (empty when it is
-        # shorter than the span); none past the last local date of a valid licence.
+        opens, closes = schedule.open_starts(span)
+        # The grid indices of the open starts [a, b) are [lo, hi): the first grid instant at or
+        # after a, to the first at or after b; none past the last local date of a valid
+        # licence.
         cut = count
         if schedule.license_expires_on is not None:
             cut = bisect_right(grid_days, schedule.license_expires_on.toordinal())
         if even:
-            # grid[i] = grid[0] + i * step: the bisections below are arithmetic.
-            lo = map(floordiv, map(sub, free.starts, repeat(grid[0] - step + 1)), repeat(step))
-            lo = map(max, lo, repeat(0))
-            hi = map(floordiv, map(sub, free.ends, repeat(grid[0] - step + span)), repeat(step))
+            # grid[i] = grid[0] + i * step: the first at or after x is ceil((x - grid[0]) / step).
+            base = repeat(grid[0] - step + 1)
+            lo = map(max, map(floordiv, map(sub, opens, base), repeat(step)), repeat(0))
+            hi = map(floordiv, map(sub, closes, base), repeat(step))
         else:
-            lo = map(bisect_left, repeat(grid), free.starts)
-            hi = map(bisect_right, repeat(grid), map(sub, free.ends, repeat(span)))
+            lo = map(bisect_left, repeat(grid), opens)
+            hi = map(bisect_left, repeat(grid), closes)
         hi = map(min, hi, repeat(cut))
         if rooms is None:
             firsts = map(add, map(mul, lo, repeat(radix)), repeat(therapist_id))
@@ -633,7 +701,7 @@ def free_slots(
     # slots, made without a Python-level call each.
     indices = list(map(floordiv, keys, repeat(radix)))
     used = list(dict.fromkeys(indices))
-    starts = list(map(add, repeat(EPOCH), map(timedelta, repeat(0), map(grid.__getitem__, used))))
+    starts = list(map(_grid_instant, map(grid.__getitem__, used)))
     start_of = dict(zip(used, starts, strict=True))
     end_of = dict(zip(used, map(add, starts, repeat(service.duration)), strict=True))
     return list(

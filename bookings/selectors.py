@@ -1,11 +1,11 @@
 """Reads for bookings: who sees which bookings and series, and what availability needs, loaded
 in a fixed number of queries."""
 
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
-from itertools import groupby, starmap
-from operator import itemgetter
+from itertools import chain, starmap
 
 from django.db import connection
 from django.db.models import Prefetch, QuerySet, prefetch_related_objects
@@ -100,10 +100,11 @@ def service_spec(service: Service) -> ServiceSpec:
 
 # --- The schedule in one statement ----------------------------------------------------------
 # What availability needs (therapists, offered service, working hours, time off, bookings,
-# holds, the client's own bookings, rooms and their bookings) is one UNION ALL of plain rows
-# (kind, key, extra, start, end), every value an integer: times as epoch seconds, wall times as
-# microseconds of the day, dates as days since 1970. No model instances, no converters, no
-# timestamps to parse; the pure core works on the integers.
+# holds, the client's own bookings, rooms and their bookings) is one UNION ALL, a few rows of
+# (kind, key, a, b, c): arrays of integers, one row per kind and therapist (or room). Times are
+# epoch seconds, wall times microseconds of the day, dates days since 1970: no model instances,
+# converters or timestamps to parse, a Python step per therapist rather than per booking, and
+# the pure core works on the integers.
 THERAPIST, OFFERED, HOURS, TIME_OFF, BUSY, CLIENT_BUSY, ROOM, ROOM_BUSY = range(8)
 _ACTIVE = ", ".join(f"'{status}'" for status in ACTIVE_STATUSES)
 _THERAPISTS = Therapist._meta.db_table
@@ -115,14 +116,17 @@ _ROOMS = Room._meta.db_table
 _ROOM_SERVICES = Room.services.through._meta.db_table
 _DAY_ZERO = date(1970, 1, 1)
 _END = '"end"'
-NULL = "NULL::bigint"  # typed, so the union's columns resolve alike whichever parts it has
-START = epoch_sql("start")
-BLOCKS_UNTIL = epoch_sql("blocks_until", up=True)
+NONE = "NULL::bigint[]"  # typed, so the union's columns resolve alike whichever parts it has
+SPANS = f"array_agg({epoch_sql('start')}), array_agg({epoch_sql('blocks_until', up=True)})"
+
+
+def _micro_of_day(column: str) -> str:
+    return f"array_agg(round(date_part('epoch', {column}) * 1000000)::bigint)"
 
 
 class _ScheduleQuery:
-    """Builds the one statement. The therapists are either given (`therapist_ids`) or every
-    active therapist who offers the service (a CTE, returned as THERAPIST rows)."""
+    """Builds the one statement. The therapists are either given (`given_therapists`) or every
+    active therapist who offers the service (`every_therapist`: a CTE, and a THERAPIST row)."""
 
     def __init__(self, *, service: Service, start: datetime, until: datetime, exclude_id):
         self.service, self.start, self.until, self.exclude_id = service, start, until, exclude_id
@@ -156,71 +160,68 @@ class _ScheduleQuery:
         # An array made once: a filter on each row whatever the planner's estimates.
         self.therapists = "= ANY (ARRAY (SELECT id FROM th))"
         self._add(
-            f"SELECT {THERAPIST}, id, {NULL}, license_expires_on - DATE '1970-01-01', {NULL}"
-            " FROM th"
+            f"SELECT {THERAPIST}, NULL::bigint, array_agg(id),"
+            f" array_agg((license_expires_on - DATE '1970-01-01')::bigint), {NONE} FROM th"
         )
 
     def given_therapists(self, ids: list[int]) -> None:
         self.therapists = f"IN ({', '.join(str(int(pk)) for pk in ids)})" if ids else "IN (NULL)"
         self._add(
-            f"SELECT {OFFERED}, therapist_id, {NULL}, {NULL}, {NULL} FROM {_OFFERS}"
-            f" WHERE service_id = %s AND therapist_id {self.therapists}",
+            f"SELECT {OFFERED}, NULL::bigint, array_agg(therapist_id), {NONE}, {NONE}"
+            f" FROM {_OFFERS} WHERE service_id = %s AND therapist_id {self.therapists}",
             self.service.pk,
         )
 
     def schedule(self, *, now: datetime, client_id, busy_client_id) -> None:
         th = self.therapists
         self._add(
-            f"SELECT {HOURS}, therapist_id, weekday,"
-            " round(date_part('epoch', start_time) * 1000000)::bigint,"
-            f" round(date_part('epoch', end_time) * 1000000)::bigint FROM {_HOURS}"
-            f" WHERE therapist_id {th}"
+            f"SELECT {HOURS}, therapist_id, array_agg(weekday::bigint),"
+            f" {_micro_of_day('start_time')}, {_micro_of_day('end_time')} FROM {_HOURS}"
+            f" WHERE therapist_id {th} GROUP BY therapist_id"
         )
         self._add(
-            f"SELECT {TIME_OFF}, therapist_id, {NULL}, {START}, {epoch_sql(_END, up=True)}"
-            f" FROM {_TIME_OFF} WHERE therapist_id {th} AND start < %s AND {_END} > %s",
+            f"SELECT {TIME_OFF}, therapist_id, {NONE}, array_agg({epoch_sql('start')}),"
+            f" array_agg({epoch_sql(_END, up=True)}) FROM {_TIME_OFF}"
+            f" WHERE therapist_id {th} AND start < %s AND {_END} > %s GROUP BY therapist_id",
             self.until,
             self.start,
         )
-        self.parts.append(
-            self._bookings(f"{BUSY}, therapist_id, {NULL}, {START}, {BLOCKS_UNTIL}")
-            + f" AND therapist_id {th}"
-        )
+        sql = self._bookings(f"{BUSY}, therapist_id, {NONE}, {SPANS}")
+        self.parts.append(f"{sql} AND therapist_id {th} GROUP BY therapist_id")
         if busy_client_id is not None:
-            sql = self._bookings(
-                f"{CLIENT_BUSY}, {NULL}, {NULL}, {START}, {epoch_sql(_END, up=True)}", end=_END
-            )
+            spans = f"array_agg({epoch_sql('start')}), array_agg({epoch_sql(_END, up=True)})"
+            sql = self._bookings(f"{CLIENT_BUSY}, NULL::bigint, {NONE}, {spans}", end=_END)
             self._add(f"{sql} AND client_id = %s", busy_client_id)
         for source in _HOLD_SOURCES:
             sql, params = source(start=self.start, until=self.until, now=now, client_id=client_id)
             self._add(
-                f"SELECT {BUSY}, therapist_id, {NULL}, s, e FROM ({sql}) h (therapist_id, s, e)"
-                f" WHERE therapist_id {th}",
+                f"SELECT {BUSY}, therapist_id, {NONE}, array_agg(s), array_agg(e)"
+                f" FROM ({sql}) h (therapist_id, s, e) WHERE therapist_id {th}"
+                " GROUP BY therapist_id",
                 *params,
             )
 
     def rooms(self, only_room_id: int | None) -> None:
+        order = "ORDER BY r.name, r.id"
         self._add(
-            f"SELECT {ROOM}, r.id, EXISTS (SELECT 1 FROM {_ROOM_SERVICES} s WHERE s.room_id = r.id"
-            " AND s.service_id = %s)::int, row_number() OVER (ORDER BY r.name, r.id), NULL::bigint"
-            f" FROM {_ROOMS} r WHERE r.active",
+            f"SELECT {ROOM}, NULL::bigint, array_agg(r.id {order}),"
+            f" array_agg(EXISTS (SELECT 1 FROM {_ROOM_SERVICES} s WHERE s.room_id = r.id"
+            f" AND s.service_id = %s)::int::bigint {order}), {NONE} FROM {_ROOMS} r WHERE r.active",
             self.service.pk,
         )
-        sql = self._bookings(f"{ROOM_BUSY}, room_id, {NULL}, {START}, {BLOCKS_UNTIL}")
         suitable = (
             f"SELECT s.room_id FROM {_ROOM_SERVICES} s JOIN {_ROOMS} r ON r.id = s.room_id"
             " WHERE r.active AND s.service_id = %s"
         )
         if only_room_id is not None:
             suitable += f" AND s.room_id = {int(only_room_id)}"
-        self._add(f"{sql} AND room_id IN ({suitable})", self.service.pk)
+        sql = self._bookings(f"{ROOM_BUSY}, room_id, {NONE}, {SPANS}")
+        self._add(f"{sql} AND room_id IN ({suitable}) GROUP BY room_id", self.service.pk)
 
     def rows(self) -> list[tuple]:
         with_clause = f"WITH {', '.join(self.ctes)} " if self.ctes else ""
-        # Sorted, so each kind's rows come together, by therapist (or room), then start.
-        sql = with_clause + " UNION ALL ".join(self.parts) + " ORDER BY 1, 2, 3, 4"
         with connection.cursor() as cursor:
-            cursor.execute(sql, self.params)
+            cursor.execute(with_clause + " UNION ALL ".join(self.parts), self.params)
             return cursor.fetchall()
 
 
@@ -235,53 +236,46 @@ def _wall(microseconds: int) -> time:
     return time(seconds // 3600, seconds // 60 % 60, seconds % 60, micro)
 
 
-_KIND_KEY, _HOURS_ROW = itemgetter(0, 1), itemgetter(2, 3, 4)
-_STARTS, _ENDS = itemgetter(3), itemgetter(4)
-
-
 class _Loaded:
-    """The statement's rows, taken apart a group (kind and therapist or room) at a time."""
+    """The statement's rows, taken apart."""
 
     def __init__(self, rows: list[tuple], *, calendar: Calendar | None, buffer_seconds: int):
         self.therapists: list[tuple[int, date | None]] = []
         self.offered: set[int] = set()
         self.working: dict[int, IntervalSet] = {}
         self.time_off: dict[int, IntervalSet] = {}
-        self.busy: dict[int, list[tuple[int, int]]] = {}
-        self.client_busy: list[tuple[int, int]] = []
-        self.rooms: list[tuple[int, int, int]] = []
+        self.busy: dict[int, list[tuple[list[int], list[int]]]] = defaultdict(list)
+        self.client_busy: tuple[list[int], list[int]] | None = None
+        self.rooms: list[tuple[int, int]] = []
         self.room_busy: dict[int, IntervalSet] = {}
         laid_out: dict[tuple, IntervalSet] = {}  # therapists who share their hours share this
-        for (kind, key), group in groupby(rows, _KIND_KEY):
-            group = list(group)
+        for kind, key, a, b, c in rows:
             if kind == BUSY:
-                self.busy[key] = group
+                self.busy[key].append((b, c))
             elif kind == HOURS:
-                hours = tuple(map(_HOURS_ROW, group))
+                hours = tuple(sorted(zip(a, b, c, strict=True)))
                 if hours not in laid_out:
                     laid_out[hours] = calendar.working(starmap(_weekly, hours))
                 self.working[key] = laid_out[hours]
             elif kind == TIME_OFF:
-                starts, ends = list(map(_STARTS, group)), list(map(_ENDS, group))
-                self.time_off[key] = IntervalSet.of_sorted(starts, ends)
+                self.time_off[key] = IntervalSet.of_bounds(b, c)
             elif kind == ROOM_BUSY:
-                starts, ends = list(map(_STARTS, group)), list(map(_ENDS, group))
-                self.room_busy[key] = IntervalSet.of_sorted(starts, ends)
-            elif kind == CLIENT_BUSY:
+                self.room_busy[key] = IntervalSet.of_bounds(b, c)
+            elif kind == CLIENT_BUSY and b is not None:
                 # A slot's span counts the service buffer, which is the therapist's time, not
                 # the client's: the busy interval starts that much later, so a slot may end
                 # (buffer aside) exactly when the client's next visit starts.
-                self.client_busy = [
-                    (min(start + buffer_seconds, end - 1), end) for *_, start, end in group
+                starts = [min(s + buffer_seconds, e - 1) for s, e in zip(b, c, strict=True)]
+                self.client_busy = (starts, c)
+            elif kind == THERAPIST and a is not None:
+                self.therapists = [
+                    (pk, None if days is None else _DAY_ZERO + timedelta(days=days))
+                    for pk, days in zip(a, b, strict=True)
                 ]
-            elif kind == THERAPIST:
-                for _, pk, _, days, _ in group:
-                    licence = None if days is None else _DAY_ZERO + timedelta(days=days)
-                    self.therapists.append((pk, licence))
-            elif kind == OFFERED:
-                self.offered.add(key)
-            elif kind == ROOM:
-                self.rooms.extend((rank, pk, suits) for _, pk, suits, rank, _ in group)
+            elif kind == OFFERED and a is not None:
+                self.offered = set(a)
+            elif kind == ROOM and a is not None:
+                self.rooms = list(zip(a, b, strict=True))
 
     def schedule(
         self,
@@ -292,11 +286,16 @@ class _Loaded:
         license_expires_on: date | None,
         service: Service,
     ) -> Schedule:
-        rows = self.busy.get(therapist_id, ())
-        if self.client_busy:
-            busy = IntervalSet.of_seconds([*map(itemgetter(3, 4), rows), *self.client_busy])
+        spans = self.busy.get(therapist_id, [])
+        if self.client_busy is not None:
+            spans = [*spans, self.client_busy]
+        if len(spans) == 1:
+            busy = IntervalSet.of_bounds(*spans[0])
         else:
-            busy = IntervalSet.of_sorted(list(map(_STARTS, rows)), list(map(_ENDS, rows)))
+            busy = IntervalSet.of_bounds(
+                list(chain.from_iterable(starts for starts, _ in spans)),
+                list(chain.from_iterable(ends for _, ends in spans)),
+            )
         return Schedule(
             therapist_id=therapist_id,
             active=active,
@@ -310,7 +309,7 @@ class _Loaded:
     def room_pool(self, only_room_id: int | None) -> RoomPool | None:
         if not self.rooms:
             return None
-        ids = [pk for _, pk, suits in sorted(self.rooms) if suits]
+        ids = [pk for pk, suits in self.rooms if suits]
         if only_room_id is not None:
             ids = [pk for pk in ids if pk == only_room_id]
         return RoomPool([(pk, self.room_busy.get(pk, _NOTHING)) for pk in ids])

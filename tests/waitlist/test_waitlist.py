@@ -186,6 +186,13 @@ class TestOffers:
         assert (world.therapist.pk, "2026-05-05T10:00:00-04:00") not in {
             (s["therapist"], s["start"]) for s in slots
         }
+        # The offered client is offered it in availability too, the stranger is not.
+        held = (world.therapist.pk, "2026-05-05T10:00:00-04:00")
+        query = {"service": world.service.pk, "start": "2026-05-05", "end": "2026-05-05"}
+        theirs = factories.api_as(world.client_a.user).get(AVAILABILITY, query).json()["results"]
+        assert held in {(s["therapist"], s["start"]) for s in theirs}
+        others = stranger.get(AVAILABILITY, query).json()["results"]
+        assert held not in {(s["therapist"], s["start"]) for s in others}
         # The offered client may book it directly too.
         own = factories.api_as(world.client_a.user).post("/api/v1/bookings/", payload(world))
         assert own.status_code == 201

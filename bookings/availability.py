@@ -188,7 +188,7 @@ def instant(epoch_seconds: int) -> datetime:
 
 
 # Slots start on a few thousand grid instants, asked for again and again: each is made once.
-_grid_instant = lru_cache(maxsize=65536)(instant)
+_grid_instant = lru_cache(maxsize=16384)(instant)  # half a year of a 15-minute grid
 
 
 def wall_to_utc(day: date, wall: time, tz: ZoneInfo) -> datetime:
@@ -389,7 +389,7 @@ class Calendar:
         return _grid(self.tz, self.first_day, self.last_day, interval_minutes)
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=64)
 def _days(tz: ZoneInfo, first_day: date, last_day: date) -> tuple[tuple[date, int | None], ...]:
     """Each local date with its midnight in seconds, if it is a plain day (else None)."""
     days = []
@@ -404,7 +404,7 @@ def _days(tz: ZoneInfo, first_day: date, last_day: date) -> tuple[tuple[date, in
     return tuple(days)
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=16)  # a month's grid is some 100 kB
 def _grid(tz: ZoneInfo, first_day: date, last_day: date, interval_minutes: int):
     step = interval_minutes * 60
     starts: list[int] = []

@@ -116,8 +116,8 @@ _ROOMS = Room._meta.db_table
 _ROOM_SERVICES = Room.services.through._meta.db_table
 _DAY_ZERO = date(1970, 1, 1)
 _END = '"end"'
-NONE = "NULL::bigint[]"  # typed, so the union's columns resolve alike whichever parts it has
-SPANS = f"array_agg({epoch_sql('start')}), array_agg({epoch_sql('blocks_until', up=True)})"
+_NONE = "NULL::bigint[]"  # typed, so the union's columns resolve alike whichever parts it has
+_SPANS = f"array_agg({epoch_sql('start')}), array_agg({epoch_sql('blocks_until', up=True)})"
 
 
 def _micro_of_day(column: str) -> str:
@@ -140,7 +140,8 @@ class _ScheduleQuery:
         self.params.extend(params)
 
     def _bookings(self, select: str, *, end: str = "blocks_until") -> str:
-        """SELECT `select` FROM active bookings overlapping [start, until) on [start, `end`)."""
+        """SELECT `select` FROM active bookings overlapping [start, until) on [start, `end`).
+        Its parameters are added now: the part it starts is the next one added."""
         sql = (
             f"SELECT {select} FROM {_BOOKINGS} WHERE status IN ({_ACTIVE})"
             f" AND start < %s AND {end} > %s"
@@ -161,13 +162,13 @@ class _ScheduleQuery:
         self.therapists = "= ANY (ARRAY (SELECT id FROM th))"
         self._add(
             f"SELECT {THERAPIST}, NULL::bigint, array_agg(id),"
-            f" array_agg((license_expires_on - DATE '1970-01-01')::bigint), {NONE} FROM th"
+            f" array_agg((license_expires_on - DATE '1970-01-01')::bigint), {_NONE} FROM th"
         )
 
     def given_therapists(self, ids: list[int]) -> None:
         self.therapists = f"IN ({', '.join(str(int(pk)) for pk in ids)})" if ids else "IN (NULL)"
         self._add(
-            f"SELECT {OFFERED}, NULL::bigint, array_agg(therapist_id), {NONE}, {NONE}"
+            f"SELECT {OFFERED}, NULL::bigint, array_agg(therapist_id), {_NONE}, {_NONE}"
             f" FROM {_OFFERS} WHERE service_id = %s AND therapist_id {self.therapists}",
             self.service.pk,
         )
@@ -180,22 +181,22 @@ class _ScheduleQuery:
             f" WHERE therapist_id {th} GROUP BY therapist_id"
         )
         self._add(
-            f"SELECT {TIME_OFF}, therapist_id, {NONE}, array_agg({epoch_sql('start')}),"
+            f"SELECT {TIME_OFF}, therapist_id, {_NONE}, array_agg({epoch_sql('start')}),"
             f" array_agg({epoch_sql(_END, up=True)}) FROM {_TIME_OFF}"
             f" WHERE therapist_id {th} AND start < %s AND {_END} > %s GROUP BY therapist_id",
             self.until,
             self.start,
         )
-        sql = self._bookings(f"{BUSY}, therapist_id, {NONE}, {SPANS}")
+        sql = self._bookings(f"{BUSY}, therapist_id, {_NONE}, {_SPANS}")
         self.parts.append(f"{sql} AND therapist_id {th} GROUP BY therapist_id")
         if busy_client_id is not None:
             spans = f"array_agg({epoch_sql('start')}), array_agg({epoch_sql(_END, up=True)})"
-            sql = self._bookings(f"{CLIENT_BUSY}, NULL::bigint, {NONE}, {spans}", end=_END)
+            sql = self._bookings(f"{CLIENT_BUSY}, NULL::bigint, {_NONE}, {spans}", end=_END)
             self._add(f"{sql} AND client_id = %s", busy_client_id)
         for source in _HOLD_SOURCES:
             sql, params = source(start=self.start, until=self.until, now=now, client_id=client_id)
             self._add(
-                f"SELECT {BUSY}, therapist_id, {NONE}, array_agg(s), array_agg(e)"
+                f"SELECT {BUSY}, therapist_id, {_NONE}, array_agg(s), array_agg(e)"
                 f" FROM ({sql}) h (therapist_id, s, e) WHERE therapist_id {th}"
                 " GROUP BY therapist_id",
                 *params,
@@ -206,7 +207,8 @@ class _ScheduleQuery:
         self._add(
             f"SELECT {ROOM}, NULL::bigint, array_agg(r.id {order}),"
             f" array_agg(EXISTS (SELECT 1 FROM {_ROOM_SERVICES} s WHERE s.room_id = r.id"
-            f" AND s.service_id = %s)::int::bigint {order}), {NONE} FROM {_ROOMS} r WHERE r.active",
+            f" AND s.service_id = %s)::int::bigint {order}), {_NONE}"
+            f" FROM {_ROOMS} r WHERE r.active",
             self.service.pk,
         )
         suitable = (
@@ -215,7 +217,7 @@ class _ScheduleQuery:
         )
         if only_room_id is not None:
             suitable += f" AND s.room_id = {int(only_room_id)}"
-        sql = self._bookings(f"{ROOM_BUSY}, room_id, {NONE}, {SPANS}")
+        sql = self._bookings(f"{ROOM_BUSY}, room_id, {_NONE}, {_SPANS}")
         self._add(f"{sql} AND room_id IN ({suitable}) GROUP BY room_id", self.service.pk)
 
     def rows(self) -> list[tuple]:

@@ -1,6 +1,6 @@
 """A booking create over the API runs a fixed, small number of statements: the therapist, the
 service and the clinic in one, the caller's role from the token's own query, the share locks
-and the rooms question in one, the schedule in its fixed queries, no DELETE for reminders a new
+and the rooms question in one, the schedule in one, no DELETE for reminders a new
 booking cannot have, and no read-back before answering. The answer is the same as reading the
 booking afterwards, and the dispatcher is asked for once, after commit."""
 
@@ -22,13 +22,13 @@ pytestmark = pytest.mark.django_db
 # with the clinic, one statement; the transaction; the therapist's and service's rows
 # share-locked and re-read (a schedule change made at the same moment cannot strand the
 # booking), with whether any room is in use, one statement; the schedule (offered service,
-# working hours, time off, bookings, waitlist holds); the booking with its history row, one
-# statement in its savepoint; its reminders, the client's "request received" notice and the
-# therapist's notice, one statement. (Under the tests' outer transaction the booking's own
-# transaction is a savepoint too.)
-CLIENT_CREATE_QUERIES = 14
-# With rooms in use: the rooms that suit the service, and their bookings.
-ROOMS_QUERIES = 2
+# working hours, time off, bookings, waitlist holds), one statement; the booking with its
+# history row, one statement in its savepoint; its reminders, the client's "request received"
+# notice and the therapist's notice, one statement. (Under the tests' outer transaction the
+# booking's own transaction is a savepoint too.)
+CLIENT_CREATE_QUERIES = 10
+# With rooms in use: the rooms that suit the service, and their bookings, one statement.
+ROOMS_QUERIES = 1
 
 
 def warm(api):

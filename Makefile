@@ -50,8 +50,12 @@ $(REDOCLY):
 		|| echo "could not install $(REDOCLY_CLI): the schema lint test is skipped"; \
 	else echo "npm not found: the schema lint test is skipped (apt-get install -y npm)"; fi
 
+# The suite on two pytest-xdist workers (the machine's two cores; PostgreSQL shares them), each
+# with a test database and a Redis db of its own (tests/pytest_env.py). PYTEST_WORKERS=0 runs it
+# in one process.
+PYTEST_WORKERS ?= 2
 test: $(VENV)/.dev $(REDOCLY)
-	$(EMBEDDED) $(PY) -m pytest $(PYTEST_ARGS)
+	$(EMBEDDED) $(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # Schemathesis in every phase (examples, coverage, fuzzing, stateful) as admin, therapist and
 # client, with a bigger budget than `make test` gives it (tests/test_fuzz.py).

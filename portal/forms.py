@@ -94,8 +94,16 @@ class BaseTriggerPointFormSet(forms.BaseFormSet):
         ]
 
 
+# absolute_max: a posted TOTAL_FORMS of 10**20 binds and redraws 20 rows and says so, not
+# Django's default of max_num + 1,000 rows (seconds of rendering for one request).
 TriggerPointFormSet = formset_factory(
-    TriggerPointForm, formset=BaseTriggerPointFormSet, extra=2, can_delete=True, max_num=20
+    TriggerPointForm,
+    formset=BaseTriggerPointFormSet,
+    extra=2,
+    can_delete=True,
+    max_num=20,
+    absolute_max=20,
+    validate_max=True,
 )
 
 

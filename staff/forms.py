@@ -163,8 +163,9 @@ class TreatedPointForm(forms.Form):
     note = forms.CharField(required=False, max_length=300, label=_("Note"))
 
 
+# absolute_max: a posted TOTAL_FORMS of 10**20 binds 60 rows and says so, not 1,060.
 TreatedPointFormSet = forms.formset_factory(
-    TreatedPointForm, extra=0, can_delete=True, max_num=60, validate_max=True
+    TreatedPointForm, extra=0, can_delete=True, max_num=60, absolute_max=60, validate_max=True
 )
 
 

@@ -7,6 +7,45 @@ from django.core.cache import cache
 
 from clinic.models import forget_clinic_timezone
 from tests import factories
+from tests.browser import said as browser_tests_said
+
+
+def pytest_report_header(config):
+    return browser_tests_said()
+
+
+def pytest_terminal_summary(terminalreporter):
+    terminalreporter.write_line(browser_tests_said())  # at the end too, where -q still shows it
+
+
+def _run_order(item) -> int:
+    """pytest-django runs the tests that use the database in a transaction first, then those
+    that commit (their teardown empties every table), then those without a database; this
+    keeps that order and, within it, puts the tests that run real processes (`slow`) first, so
+    that under pytest-xdist no worker is left with a long one at the end while the others
+    idle. Those that use no database at all can go first of all."""
+    slow = item.get_closest_marker("slow") is not None
+    marker = item.get_closest_marker("django_db")
+    fixtures = set(getattr(item, "fixturenames", ()))
+    transactional = bool(
+        marker
+        and (
+            marker.kwargs.get("transaction")
+            or marker.kwargs.get("reset_sequences")
+            or (marker.args and marker.args[0])
+        )
+    ) or bool(fixtures & {"transactional_db", "live_server"})
+    uses_db = bool(marker) or transactional or "db" in fixtures
+    if not uses_db:
+        return 0 if slow else 5
+    if transactional:
+        return 3 if slow else 4
+    return 1 if slow else 2
+
+
+@pytest.hookimpl(trylast=True)  # after pytest-django's own ordering
+def pytest_collection_modifyitems(items):
+    items.sort(key=_run_order)
 
 
 @pytest.fixture(autouse=True)

@@ -6,27 +6,15 @@ import os
 
 import pytest
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-HAVE_CHROMIUM = os.path.exists(CHROMIUM)
+from tests.browser import CHROMIUM, HAVE_CHROMIUM
+
 # Playwright's sync API runs an event loop in the test's thread; the ORM calls in the same
 # test (fixtures, assertions) are ordinary synchronous code.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
-def _said() -> str:
-    if HAVE_CHROMIUM:
-        return f"browser tests: run in Chromium at {CHROMIUM}"
-    return "browser tests: SKIPPED, no Chromium here (apt-get install -y chromium)"
-
-
-def pytest_report_header(config):
-    return _said()
-
-
-def pytest_terminal_summary(terminalreporter):
-    terminalreporter.write_line(_said())  # said at the end too, where -q still shows it
-
-
+# The run's header and its summary say whether they ran: tests/conftest.py, which pytest (and
+# the pytest-xdist controller, which collects nothing) loads before any test folder.
 def pytest_collection_modifyitems(config, items):
     if HAVE_CHROMIUM:
         return

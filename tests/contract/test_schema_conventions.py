@@ -5,17 +5,25 @@ and an error body for every documented failure."""
 import re
 
 import pytest
+from django.db import transaction
 from openapi_schema_validator import OAS31Validator
 from referencing import Registry, Resource
+
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
 OPERATION_ID = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 
 
-@pytest.fixture
-def schema(anon):
-    return anon.get("/api/schema/?format=json").json()
+@pytest.fixture(scope="module")
+def schema(django_db_setup, django_db_blocker):
+    """The served schema, fetched once for the module's 29 tests (it is the code's, not the
+    data's; generating it takes about a second), in a transaction rolled back after."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        served = factories.api_as(None).get("/api/schema/?format=json").json()
+        transaction.set_rollback(True)
+    return served
 
 
 def operations(schema):

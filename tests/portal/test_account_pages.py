@@ -136,6 +136,16 @@ def test_an_intake_without_consent_or_with_bad_input_is_a_form_with_errors(carla
     assert not Intake.objects.filter(client=world.client).exists()
 
 
+def test_a_huge_row_count_is_twenty_rows_and_an_error_not_a_thousand_rows(carla, world):
+    answer = carla.post("/account/intake/new/", intake_post(**{"tp-TOTAL_FORMS": "9" * 20}))
+
+    html = answer.content.decode()
+    assert answer.status_code == 200
+    assert "Please submit at most 20 forms." in html
+    assert 'name="tp-19-muscle"' in html and 'name="tp-20-muscle"' not in html
+    assert not Intake.objects.filter(client=world.client).exists()
+
+
 def test_a_returning_clients_new_intake_starts_from_the_last_one(carla, world):
     factories.make_intake(
         world.client,

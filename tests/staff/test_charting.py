@@ -95,6 +95,18 @@ def test_out_of_range_values_are_field_errors_not_500s(desk, as_tess, visit):
     assert not TreatmentNote.objects.filter(booking=visit).exists()
 
 
+def test_a_huge_row_count_is_sixty_rows_and_an_error_not_a_thousand_rows(desk, as_tess, visit):
+    response = as_tess.post(
+        f"/staff/visits/{visit.pk}/chart/", chart_data(**{"points-TOTAL_FORMS": "9" * 20})
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "Please submit at most 60 forms." in html
+    assert 'name="points-59-muscle"' in html and 'name="points-60-muscle"' not in html
+    assert not TreatmentNote.objects.filter(booking=visit).exists()
+
+
 def test_signing_needs_the_confirmation_and_locks_the_note(desk, as_tess, visit):
     url = f"/staff/visits/{visit.pk}/chart/"
 

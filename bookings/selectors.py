@@ -463,16 +463,36 @@ def calendar_bookings(therapist: Therapist, *, now: datetime | None = None, days
 MAX_ID = 2**63 - 1
 
 
-def _named_rows_statement() -> str:
+def _named_rows_statement(*, held: bool = False) -> str:
+    rooms = f', EXISTS (SELECT 1 FROM "{Room._meta.db_table}" WHERE active)' if held else ""
     return (
         f"SELECT {select_list(Therapist, 't')}, {select_list(Service, 's')}, "
-        f"{select_list(Clinic, 'c')} "
+        f"{select_list(Clinic, 'c')}{rooms} "
         f'FROM "{Therapist._meta.db_table}" t, "{Service._meta.db_table}" s, '
         f'"{Clinic._meta.db_table}" c WHERE t.id = %s AND s.id = %s AND c.id = 1'
+        + (" FOR SHARE OF t, s" if held else "")
     )
 
 
 NAMED_ROWS = _named_rows_statement()
+HELD_NAMED_ROWS = _named_rows_statement(held=True)
+
+
+def _request_rows(statement: str, therapist_id, service_id) -> tuple | None:
+    ids = (therapist_id, service_id)
+    if not all(type(pk) is int and 0 < pk <= MAX_ID for pk in ids):
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(statement, list(ids))
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    therapist_end = len(Therapist._meta.concrete_fields)
+    service_end = therapist_end + len(Service._meta.concrete_fields)
+    clinic_end = service_end + len(Clinic._meta.concrete_fields)
+    Clinic.keep_for_request(from_row(Clinic, row[service_end:clinic_end]))
+    therapist = from_row(Therapist, row[:therapist_end])
+    return therapist, from_row(Service, row[therapist_end:service_end]), *row[clinic_end:]
 
 
 def booking_request_rows(therapist_id, service_id) -> tuple[Therapist, Service] | None:
@@ -480,17 +500,14 @@ def booking_request_rows(therapist_id, service_id) -> tuple[Therapist, Service] 
     request's `Clinic.get()`), read in one statement instead of three. None when an id is not
     a plain integer or names no row: then the request's validation looks them up itself, and
     says which is missing."""
-    ids = (therapist_id, service_id)
-    if not all(type(pk) is int and 0 < pk <= MAX_ID for pk in ids):
-        return None
-    with connection.cursor() as cursor:
-        cursor.execute(NAMED_ROWS, list(ids))
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    therapist_end = len(Therapist._meta.concrete_fields)
-    service_end = therapist_end + len(Service._meta.concrete_fields)
-    Clinic.keep_for_request(from_row(Clinic, row[service_end:]))
-    return from_row(Therapist, row[:therapist_end]), from_row(
-        Service, row[therapist_end:service_end]
-    )
+    return _request_rows(NAMED_ROWS, therapist_id, service_id)
+
+
+def held_booking_request_rows(therapist_id, service_id) -> tuple[Therapist, Service, bool] | None:
+    """`booking_request_rows` inside the booking's transaction, as the booking's hold
+    (`services.hold_schedule`): the therapist's and the service's rows share-locked until it
+    commits, and whether the clinic has an active room, in the same one statement. A schedule
+    change made at the same moment either commits first (this read waits for its lock and
+    then returns the rows as it left them; the schedule, read by a later statement, sees the
+    change) or waits for the booking."""
+    return _request_rows(HELD_NAMED_ROWS, therapist_id, service_id)

@@ -191,6 +191,7 @@ def check_bookable(
     prefer_room_id: int | None = None,
     client_id: int | None = None,
     for_staff: bool = False,
+    rooms_in_use: bool | None = None,
 ) -> int | None:
     """Raise unless the therapist can take the service at `start` (`availability.refusal`):
     a ValidationError naming the field and the reason, or Conflict when another booking holds
@@ -198,9 +199,14 @@ def check_bookable(
 
     Returns the room to assign: `room` if named (it must suit the service), else
     `prefer_room_id` if it is free (a reschedule keeps its room), else the first free suitable
-    room in name order; None when the clinic has no rooms."""
+    room in name order; None when the clinic has no rooms.
+
+    `rooms_in_use`: given when the caller has already held the therapist's and the service's
+    rows in this transaction (`selectors.held_booking_request_rows`); else they are held here
+    (`hold_schedule`)."""
     check_room(room, service)
-    rooms_in_use = hold_schedule(therapist, service)
+    if rooms_in_use is None:
+        rooms_in_use = hold_schedule(therapist, service)
     rules = booking_rules(clinic, now, for_staff=for_staff)
     spec = service_spec(service)
     end = start + spec.span
@@ -271,7 +277,13 @@ def _insert_booked(booking: Booking, event: BookingEvent) -> None:
 
 
 @retried_atomic
-def create_booking(
+def create_booking(**booking) -> Booking:
+    """`book` in a transaction of its own (run again whole when PostgreSQL fails it for
+    contention), or in a savepoint of the caller's."""
+    return book(**booking)
+
+
+def book(
     *,
     client,
     therapist: Therapist,
@@ -282,6 +294,7 @@ def create_booking(
     clinic: Clinic | None = None,
     room: Room | None = None,
     series=None,
+    rooms_in_use: bool | None = None,
 ) -> Booking:
     """Book `service` with `therapist` for `client` at `start` (status requested).
 
@@ -292,6 +305,10 @@ def create_booking(
     too: `room` if the clinic names one (400 if it does not suit the service), else the first
     free suitable room. The database constraints decide any race, so two requests for one slot
     (or one room) give one booking and one 409, never two bookings and never half of one.
+
+    Runs in the caller's transaction, which it must have opened (`create_booking` does;
+    the API opens its own to read and hold the payload's rows in it: then `rooms_in_use`
+    says what the hold found).
     """
     clinic = clinic or Clinic.get()
     for_staff = is_admin(actor)  # the front desk books walk-ins: no lead time for it
@@ -303,6 +320,7 @@ def create_booking(
         room=room,
         client_id=client.pk,
         for_staff=for_staff,
+        rooms_in_use=rooms_in_use,
     )
     booking = Booking(
         therapist=therapist,
@@ -340,6 +358,7 @@ def create_booking(
             clinic=clinic,
             client_id=client.pk,
             for_staff=for_staff,
+            rooms_in_use=True,  # held above, and a room was picked: rooms are in use
         )
         save_or_conflict(booking, write=write)
     announce(booking, previous_status=None, previous_start=None)

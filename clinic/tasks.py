@@ -15,6 +15,9 @@
 import logging
 
 from celery import current_app, shared_task
+from celery.signals import task_prerun
+from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 
 from clinic import services
@@ -36,6 +39,48 @@ def publish(task_name: str, *args) -> bool:
         return False
 
 
+def _queued_key(task_name: str, args: tuple) -> str:
+    return f"queued:{task_name}:{args!r}"
+
+
+def publish_coalesced(task_name: str, *args) -> bool:
+    """Publish `task_name` unless a message of it (with these arguments) is already waiting
+    for a worker: a task in `settings.COALESCED_TASKS` reads the whole state when it starts
+    (the dispatcher claims every due row), so one waiting message does the work of any number
+    published after it. A marker in the cache says one is waiting: set (SET NX, one round
+    trip, much less than Celery's publish) by the publish that queues it, cleared when a
+    worker starts the task (`task_prerun`, before the task reads anything), so whatever
+    commits before a run starts is seen by that run, and whatever commits after it publishes
+    anew. The marker lapses after `settings.COALESCE_SECONDS` (no longer than the beat's
+    period): a lost message delays the work at most that long, as the beat's own run would."""
+    key = _queued_key(task_name, args)
+    try:
+        fresh = cache.add(key, 1, timeout=settings.COALESCE_SECONDS)
+    except Exception:  # the cache is Redis too; without it, publish as before
+        fresh = True
+    if not fresh:
+        return True
+    if publish(task_name, *args):
+        return True
+    try:
+        cache.delete(key)  # nothing is waiting after all: the next asks again
+    except Exception:
+        logger.warning("Could not clear the queued marker of %s%r.", task_name, args)
+    return False
+
+
+@task_prerun.connect
+def _clear_queued_marker(sender=None, args=None, **_) -> None:
+    """A coalesced task starting: from now on a new publish is needed for what commits."""
+    name = getattr(sender, "name", None)
+    if name not in settings.COALESCED_TASKS:
+        return
+    try:
+        cache.delete(_queued_key(name, tuple(args or ())))
+    except Exception:
+        logger.warning("Could not clear the queued marker of %s.", name)
+
+
 class _Publish:
     """A publish waiting for its transaction to commit."""
 
@@ -44,7 +89,10 @@ class _Publish:
 
     def __call__(self) -> None:
         self.done = True
-        publish(self.task_name, *self.args)
+        if self.task_name in settings.COALESCED_TASKS:
+            publish_coalesced(self.task_name, *self.args)
+        else:
+            publish(self.task_name, *self.args)
 
     def __repr__(self) -> str:
         return f"publish {self.task_name}{self.args!r}"
@@ -61,7 +109,8 @@ def publish_on_commit(task_name: str, *args) -> None:
 
     Only a publish waiting in savepoints that are all still open is taken for this one: it is
     discarded (a savepoint rolled back) only when this one would be, so skipping this one
-    never loses a publish."""
+    never loses a publish. A task in `settings.COALESCED_TASKS` is then published only when
+    none of its messages is waiting for a worker (`publish_coalesced`)."""
     connection = transaction.get_connection()
     open_now = set(connection.savepoint_ids)
     if connection.in_atomic_block and any(

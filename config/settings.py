@@ -242,6 +242,11 @@ REMINDER_DISPATCH_EVERY = float(os.environ.get("REMINDER_DISPATCH_EVERY", "60"))
 # Readiness: the worker and beat write heartbeats to Redis (clinic/heartbeat.py).
 HEARTBEAT_EVERY = float(os.environ.get("HEARTBEAT_EVERY", "30"))
 HEARTBEAT_MAX_AGE = float(os.environ.get("HEARTBEAT_MAX_AGE", "180"))
+# Tasks that read the whole state when they start (the dispatcher claims every due row): a
+# publish after commit is skipped while one of theirs is still waiting for a worker
+# (clinic.tasks.publish_coalesced), at most COALESCE_SECONDS, no longer than the beat's period.
+COALESCED_TASKS = frozenset({"notifications.tasks.dispatch_due"})
+COALESCE_SECONDS = max(1, int(REMINDER_DISPATCH_EVERY))
 CELERY_BEAT_SCHEDULER = "clinic.heartbeat:HeartbeatScheduler"
 CELERY_BEAT_SCHEDULE: dict = {
     "dispatch-reminders-and-notices": {

@@ -27,6 +27,7 @@ from clinic.api.fields import (
     InstantField,
     KnownPrimaryKeyRelatedField,
     ModelSerializer,
+    PrimaryKeyRelatedField,
 )
 from clinic.models import Service
 from therapists.models import Therapist
@@ -126,14 +127,14 @@ class BookingCreateSerializer(serializers.Serializer):
     # The view reads both (and the clinic) in one statement first: `context["known"]`.
     therapist = KnownPrimaryKeyRelatedField(queryset=Therapist.objects.all())
     service = KnownPrimaryKeyRelatedField(queryset=Service.objects.all())
-    client = serializers.PrimaryKeyRelatedField(
+    client = PrimaryKeyRelatedField(
         queryset=Client.objects.all(),
         required=False,
         help_text="Admins only: whom the booking is for. A client books for themselves.",
     )
     start = InstantField(help_text=NAIVE_NOTE, window=BOOKING_START)
     notes = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
-    room = serializers.PrimaryKeyRelatedField(
+    room = PrimaryKeyRelatedField(
         queryset=Room.objects.all(),
         required=False,
         help_text=(

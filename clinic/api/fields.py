@@ -279,7 +279,19 @@ class FilterSet(django_filters.FilterSet):
     }
 
 
-class KnownPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+class PrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """DRF's, copied for each serializer (as DRF copies declared fields) without copying its
+    queryset: DRF takes `.all()` of it on every use, so the copies can share one, and a deep
+    copy of a queryset is most of the copy's cost."""
+
+    def __deepcopy__(self, memo):
+        queryset = self._kwargs.get("queryset")
+        if queryset is not None:
+            memo[id(queryset)] = queryset
+        return super().__deepcopy__(memo)
+
+
+class KnownPrimaryKeyRelatedField(PrimaryKeyRelatedField):
     """A record by id, like DRF's; one the view has read already (in the serializer's
     `context["known"]`, a sequence of instances) is taken as it is, without a query of its own.
     Any other value, a miss included, is looked up and refused exactly as DRF does."""

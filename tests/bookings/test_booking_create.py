@@ -102,12 +102,18 @@ class TestCreate:
         monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", rates)
         api = factories.api_as(world.client_a.user)
 
-        statuses = [
-            api.post(URL, payload(world, start=local(2026, 5, 5, 9 + 2 * i))).status_code
-            for i in range(3)
+        answers = [
+            api.post(URL, payload(world, start=local(2026, 5, 5, 9 + 2 * i))) for i in range(4)
         ]
 
-        assert statuses == [201, 201, 429]
+        assert [a.status_code for a in answers] == [201, 201, 429, 429]
+        # DRF's answer: the time until the first of the two leaves the minute's window.
+        for refused in answers[2:]:
+            wait = int(refused["Retry-After"])
+            assert 55 <= wait <= 60
+            assert refused.json()["detail"] == (
+                f"Request was throttled. Expected available in {wait} seconds."
+            )
         assert api.get(URL).status_code == 200  # only creation is throttled
 
 

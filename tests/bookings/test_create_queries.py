@@ -18,15 +18,14 @@ from therapists.models import Therapist
 
 pytestmark = pytest.mark.django_db
 
-# token (with user, therapist profile and client record); the payload's therapist and service
-# with the clinic, one statement; the transaction; the therapist's and service's rows
-# share-locked and re-read (a schedule change made at the same moment cannot strand the
-# booking), with whether any room is in use, one statement; the schedule (offered service,
-# working hours, time off, bookings, waitlist holds), one statement; the booking with its
-# history row, one statement in its savepoint; its reminders, the client's "request received"
-# notice and the therapist's notice, one statement. (Under the tests' outer transaction the
-# booking's own transaction is a savepoint too.)
-CLIENT_CREATE_QUERIES = 10
+# token (with user, therapist profile and client record); the transaction; the payload's
+# therapist and service with the clinic, share-locked (a schedule change made at the same
+# moment cannot strand the booking), with whether any room is in use, one statement; the
+# schedule (offered service, working hours, time off, bookings, waitlist holds), one
+# statement; the booking with its history row, one statement; its reminders, the client's
+# "request received" notice and the therapist's notice, one statement. (Under the tests' outer
+# transaction the booking's own transaction is a savepoint.)
+CLIENT_CREATE_QUERIES = 9
 # With rooms in use: the rooms that suit the service, and their bookings, one statement.
 ROOMS_QUERIES = 1
 
@@ -80,12 +79,12 @@ def test_with_rooms_in_use_the_rooms_are_read_too(world, django_assert_max_num_q
 
 def test_ids_sent_as_strings_are_looked_up_one_by_one(world, django_assert_max_num_queries):
     """The one-statement read takes plain integers only; any other id is validated as before
-    (two lookups and the clinic instead of one statement), with the same answer."""
+    (two lookups, the clinic and the hold instead of one statement), with the same answer."""
     api = factories.api_as(world.client_a.user)
     warm(api)
     body = payload(world, therapist=str(world.therapist.pk), service=str(world.service.pk))
 
-    with django_assert_max_num_queries(CLIENT_CREATE_QUERIES + 2):
+    with django_assert_max_num_queries(CLIENT_CREATE_QUERIES + 3):
         response = api.post("/api/v1/bookings/", body, format="json")
 
     assert response.status_code == 201, response.content

@@ -2,6 +2,9 @@
 published once, and a publish rolled back with its savepoint never swallows a later one."""
 
 import pytest
+import redis
+from celery import current_app
+from django.conf import settings
 from django.db import transaction
 
 from clinic.tasks import publish_on_commit
@@ -55,3 +58,33 @@ def test_a_publish_that_ran_is_not_taken_for_a_new_one(django_capture_on_commit_
         publish_on_commit(DISPATCH)
 
     assert len(second) == 1
+
+
+def waiting_messages() -> int:
+    """Messages in the broker's default queue (the tests' Redis database, emptied per test)."""
+    with redis.Redis.from_url(settings.CELERY_BROKER_URL) as broker:
+        return broker.llen("celery")
+
+
+def test_the_dispatcher_is_queued_once_until_a_worker_starts_it(
+    django_capture_on_commit_callbacks,
+):
+    """Two transactions asking for the dispatcher while no worker has started it queue one
+    message (the run reads every due row when it starts); once a run starts, the next ask
+    queues another, so nothing committed after a run began waits for the beat."""
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            publish_on_commit(DISPATCH)
+    assert waiting_messages() == 1
+
+    current_app.tasks[DISPATCH].apply()  # run as a worker runs it: its start clears the marker
+    with django_capture_on_commit_callbacks(execute=True):
+        publish_on_commit(DISPATCH)
+    assert waiting_messages() == 2
+
+
+def test_other_tasks_are_published_every_time(django_capture_on_commit_callbacks):
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            publish_on_commit("clinic.tasks.heartbeat")
+    assert waiting_messages() == 2
